@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# mptcp-evlat: bpf/ (kernel side) -> include/ (records) -> src/ (loader) -> tests/
+#
+#   make            build ./mptcp-evlat and the static guest binaries in build/static/
+#   make deps       install build and test dependencies (Debian, apt-get)
+#   make test       unit + host + VM matrix tests (root)
+#   make vmlinux    regenerate vmlinux.h from the newest kernel of the matrix
+#   make V=1        show the commands
+
+OUT := build
+BIN := mptcp-evlat
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -MMD -MP -Iinclude -Isrc -I$(OUT) -DEVLAT_VERSION='"$(VERSION)"'
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -I. -Iinclude \
+	-Wall -Werror -Wno-unused-function -mcpu=v3
+
+LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+STATIC_LIBS := -static -lbpf -lelf -lz
+
+ifeq ($(SAN),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+LOADER_SRCS := src/main.c src/probes.c src/record_fmt.c src/names.c
+LOADER_OBJS := $(LOADER_SRCS:src/%.c=$(OUT)/%.o)
+UNIT_TESTS := $(OUT)/tests/test_record
+TRAFGEN_SRCS := $(wildcard tests/trafgen/*.c)
+
+.DELETE_ON_ERROR:
+.PHONY: all deps test test-unit test-host vmtest vmlinux format lint clean
+
+all: $(BIN) $(OUT)/static/$(BIN) $(OUT)/static/trafgen
+
+$(OUT) $(OUT)/static $(OUT)/tests:
+	$(Q)mkdir -p $@
+
+# --- BPF object and skeleton -------------------------------------------------
+$(OUT)/evlat.bpf.o: bpf/evlat.bpf.c include/evlat_record.h vmlinux.h | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/evlat.skel.h: $(OUT)/evlat.bpf.o Makefile
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name evlat_bpf > $@
+
+# --- loader ------------------------------------------------------------------
+$(OUT)/%.o: src/%.c $(OUT)/evlat.skel.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BIN): $(LOADER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# the same objects, linked statically: a guest initramfs needs no libraries
+$(OUT)/static/$(BIN): $(LOADER_OBJS) | $(OUT)/static
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(STATIC_LIBS) -o $@
+
+# --- tests -------------------------------------------------------------------
+$(OUT)/static/trafgen: $(TRAFGEN_SRCS) | $(OUT)/static
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -static $(TRAFGEN_SRCS) -o $@
+
+$(OUT)/tests/test_record: tests/unit/test_record.c $(OUT)/record_fmt.o $(OUT)/names.o | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
+
+test-unit: $(UNIT_TESTS)
+	$(Q)tests/unit/run $(UNIT_TESTS)
+
+test-host: all
+	$(Q)tests/host/genl_events.sh
+
+vmtest: all
+	$(Q)tests/vm/run
+
+test: test-unit test-host vmtest
+
+# --- set-up and maintenance --------------------------------------------------
+deps:
+	$(Q)tests/deps.sh
+
+vmlinux:
+	$(Q)tests/vm/gen-vmlinux-h > vmlinux.h.tmp && mv vmlinux.h.tmp vmlinux.h
+
+format:
+	$(Q)clang-format -i src/*.c src/*.h include/*.h bpf/*.c tests/unit/*.c tests/trafgen/*.c
+
+lint:
+	$(Q)clang-format --dry-run --Werror src/*.c src/*.h include/*.h bpf/*.c tests/unit/*.c \
+		tests/trafgen/*.c
+	$(Q)bash -n tests/vm/run tests/vm/*.sh tests/host/*.sh tests/lib/*.sh .ci/run
+
+clean:
+	$(Q)rm -rf $(OUT) $(BIN)
+
+-include $(wildcard $(OUT)/*.d $(OUT)/tests/*.d)

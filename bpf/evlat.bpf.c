@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Kernel half of mptcp-evlat: fentry probes on the MPTCP path-manager event
+ * senders (net/mptcp/pm_netlink.c, pm.c) that write one struct evlat_record
+ * per call into a single ring buffer.
+ *
+ * Every field is read with CO-RE so one object runs on 6.1 ... 7.x: field
+ * sizes moved (subflow->local_id is a u8 in 6.1's BTF, an s16 in 6.12's) and
+ * fields appeared (close_event_done: absent in 6.1, present in 6.12), so
+ * integer fields of internal structs go through
+ * BPF_CORE_READ_BITFIELD_PROBED(), which reads bpf_core_field_size() bytes
+ * instead of vmlinux.h's idea of the size.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "evlat_record.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+
+/* Tunables, set by the loader before load (bcc convention: targ_*). */
+const volatile __u32 targ_netns = 0;	       /* 0: every namespace */
+const volatile __u32 targ_wakeup_bytes = 4096; /* wake the reader past this backlog */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+/* Records lost because the ring was full, per CPU and per record kind. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EVLAT_K_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+static __always_inline __u32 sk_netns(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+static __always_inline void count_drop(__u32 kind)
+{
+	__u64 *cnt = bpf_map_lookup_elem(&drops, &kind);
+
+	if (cnt)
+		*cnt += 1;
+}
+
+/*
+ * Reserve a record for socket @sk, or NULL when it is filtered out or the
+ * ring is full (counted). The common header fields are filled in here.
+ */
+static __always_inline struct evlat_record *rec_start(__u8 kind, __u8 event,
+						      const struct sock *sk)
+{
+	struct evlat_record *r;
+	__u32 netns = sk ? sk_netns(sk) : 0;
+
+	if (targ_netns && netns != targ_netns)
+		return NULL;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop(kind);
+		return NULL;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->event = event;
+	r->ktime_ns = bpf_ktime_get_ns();
+	r->cpu = bpf_get_smp_processor_id();
+	r->netns = netns;
+	if (sk)
+		r->sk_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	return r;
+}
+
+/*
+ * Wake the reader only past a backlog: a wake-up per record is what makes a
+ * naive tracer cost 17 % of MPTCP churn (KERNELS.md); the loader polls with
+ * a short timeout for the rest.
+ */
+static __always_inline void rec_submit(struct evlat_record *r)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(r, flags);
+}
+
+static __always_inline __u32 msk_token(const struct mptcp_sock *msk)
+{
+	return BPF_CORE_READ(msk, token);
+}
+
+/* Addresses and ports of a subflow (or listener) socket. */
+static __always_inline void rec_put_ssk(struct evlat_record *r, const struct sock *ssk)
+{
+	r->family = BPF_CORE_READ(ssk, __sk_common.skc_family);
+	r->ssk_state = BPF_CORE_READ(ssk, __sk_common.skc_state);
+	r->sport = BPF_CORE_READ(ssk, __sk_common.skc_num);
+	r->dport = bpf_ntohs(BPF_CORE_READ(ssk, __sk_common.skc_dport));
+	if (r->family == AF_INET6) {
+		BPF_CORE_READ_INTO(&r->saddr, ssk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&r->daddr, ssk, __sk_common.skc_v6_daddr);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)r->saddr, ssk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)r->daddr, ssk, __sk_common.skc_daddr);
+	}
+	r->flags |= EVLAT_F_HAVE_SSK;
+}
+
+/* What the subflow context knows: address ids and backup flags. */
+static __always_inline void rec_put_subflow(struct evlat_record *r,
+					    const struct mptcp_subflow_context *sf)
+{
+	if (!sf)
+		return;
+	/* local_id: u8 in 6.1, s16 (-1 = not yet known) in 6.12 */
+	r->loc_id = BPF_CORE_READ_BITFIELD_PROBED(sf, local_id);
+	r->rem_id = BPF_CORE_READ_BITFIELD_PROBED(sf, remote_id);
+	r->backup = BPF_CORE_READ_BITFIELD_PROBED(sf, backup);
+	if (BPF_CORE_READ_BITFIELD_PROBED(sf, request_bkup))
+		r->flags |= EVLAT_F_REQUEST_BKUP;
+	/* close_event_done: SUB_CLOSED sent at most once per subflow (absent in 6.1) */
+	if (bpf_core_field_exists(sf->close_event_done)) {
+		r->flags |= EVLAT_F_HAVE_CLOSE_DONE;
+		if (BPF_CORE_READ_BITFIELD_PROBED(sf, close_event_done))
+			r->flags |= EVLAT_F_CLOSE_EVENT_DONE;
+	}
+}
+
+static __always_inline const struct mptcp_subflow_context *ssk_subflow(const struct sock *ssk)
+{
+	const struct inet_connection_sock *icsk = (const void *)ssk;
+
+	return BPF_CORE_READ(icsk, icsk_ulp_data);
+}
+
+static __always_inline const struct mptcp_sock *ssk_msk(const struct sock *ssk)
+{
+	const struct mptcp_subflow_context *sf = ssk_subflow(ssk);
+
+	return (const void *)BPF_CORE_READ(sf, conn);
+}
+
+static __always_inline int on_event(__u32 type, const struct mptcp_sock *msk,
+				    const struct sock *ssk, __u32 gfp)
+{
+	struct evlat_record *r = rec_start(EVLAT_K_EVENT, type, (const struct sock *)msk);
+
+	if (!r)
+		return 0;
+	r->token = msk_token(msk);
+	r->gfp = gfp;
+	if (ssk) {
+		rec_put_ssk(r, ssk);
+		rec_put_subflow(r, ssk_subflow(ssk));
+	}
+	rec_submit(r);
+	return 0;
+}
+
+SEC("fentry/mptcp_event")
+int BPF_PROG(evlat_event, enum mptcp_event_type type, const struct mptcp_sock *msk,
+	     const struct sock *ssk, gfp_t gfp)
+{
+	return on_event(type, msk, ssk, gfp);
+}
+
+static __always_inline int on_announced(const struct mptcp_sock *msk, const struct sock *ssk,
+					const struct mptcp_addr_info *info)
+{
+	struct evlat_record *r =
+		rec_start(EVLAT_K_ANNOUNCED, EVLAT_EV_ANNOUNCED, (const struct sock *)msk);
+
+	if (!r)
+		return 0;
+	r->token = msk_token(msk);
+	r->rem_id = BPF_CORE_READ(info, id);
+	r->family = BPF_CORE_READ(info, family);
+	r->dport = bpf_ntohs(BPF_CORE_READ(info, port));
+	if (r->family == AF_INET6)
+		BPF_CORE_READ_INTO(&r->daddr, info, addr6);
+	else
+		BPF_CORE_READ_INTO((__u32 *)r->daddr, info, addr.s_addr);
+	if (ssk)
+		r->ssk_state = BPF_CORE_READ(ssk, __sk_common.skc_state);
+	rec_submit(r);
+	return 0;
+}
+
+/* Since 5.19 the subflow socket comes first (KERNELS.md). */
+SEC("fentry/mptcp_event_addr_announced")
+int BPF_PROG(evlat_announced, const struct sock *ssk, const struct mptcp_addr_info *info)
+{
+	return on_announced(ssk_msk(ssk), ssk, info);
+}
+
+/* 5.12 - 5.18: the MPTCP socket came first; chosen by the loader from BTF. */
+SEC("fentry/mptcp_event_addr_announced")
+int BPF_PROG(evlat_announced_msk, const struct mptcp_sock *msk,
+	     const struct mptcp_addr_info *info)
+{
+	return on_announced(msk, NULL, info);
+}
+
+SEC("fentry/mptcp_event_addr_removed")
+int BPF_PROG(evlat_removed, const struct mptcp_sock *msk, u8 id)
+{
+	struct evlat_record *r =
+		rec_start(EVLAT_K_REMOVED, EVLAT_EV_REMOVED, (const struct sock *)msk);
+
+	if (!r)
+		return 0;
+	r->token = msk_token(msk);
+	r->rem_id = id;
+	rec_submit(r);
+	return 0;
+}
+
+/*
+ * mptcp_close_ssk() is where SUB_CLOSED is decided: it is only sent while the
+ * MPTCP socket is ESTABLISHED (and, since close_event_done, only once).
+ * Recording every call lets userspace tell "closed without event" apart.
+ */
+SEC("fentry/mptcp_close_ssk")
+int BPF_PROG(evlat_close_ssk, struct sock *sk, struct sock *ssk,
+	     struct mptcp_subflow_context *subflow)
+{
+	struct evlat_record *r = rec_start(EVLAT_K_CLOSE_SSK, 0, sk);
+
+	if (!r)
+		return 0;
+	r->token = msk_token((const struct mptcp_sock *)sk);
+	rec_put_ssk(r, ssk);
+	rec_put_subflow(r, subflow);
+	rec_submit(r);
+	return 0;
+}
+
+/* LISTENER_CREATED / LISTENER_CLOSED, since 6.2: optional. */
+SEC("fentry/mptcp_event_pm_listener")
+int BPF_PROG(evlat_listener, const struct sock *ssk, enum mptcp_event_type event)
+{
+	struct evlat_record *r = rec_start(EVLAT_K_LISTENER, event, ssk);
+
+	if (!r)
+		return 0;
+	rec_put_ssk(r, ssk);
+	rec_submit(r);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <string.h>
+
+#include "evlat_record.h"
+#include "names.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Numbers from enum mptcp_event_type, include/uapi/linux/mptcp.h */
+static const char *const event_names[] = {
+	[EVLAT_EV_CREATED] = "created",
+	[EVLAT_EV_ESTABLISHED] = "established",
+	[EVLAT_EV_CLOSED] = "closed",
+	[EVLAT_EV_ANNOUNCED] = "announced",
+	[EVLAT_EV_REMOVED] = "removed",
+	[EVLAT_EV_SUB_ESTABLISHED] = "sub_established",
+	[EVLAT_EV_SUB_CLOSED] = "sub_closed",
+	[EVLAT_EV_SUB_PRIORITY] = "sub_priority",
+	[EVLAT_EV_LISTENER_CREATED] = "listener_created",
+	[EVLAT_EV_LISTENER_CLOSED] = "listener_closed",
+};
+
+static const char *const kind_names[] = {
+	[EVLAT_K_EVENT] = "event",	       [EVLAT_K_ANNOUNCED] = "announced",
+	[EVLAT_K_REMOVED] = "removed",	       [EVLAT_K_CLOSE_SSK] = "close_ssk",
+	[EVLAT_K_LISTENER] = "listener",
+};
+
+const char *event_name(unsigned int type)
+{
+	if (type >= ARRAY_SIZE(event_names))
+		return NULL;
+	return event_names[type];
+}
+
+int event_by_name(const char *name)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(event_names); i++)
+		if (event_names[i] && !strcmp(event_names[i], name))
+			return (int)i;
+	return -EINVAL;
+}
+
+const char *kind_name(unsigned int kind)
+{
+	if (kind >= ARRAY_SIZE(kind_names))
+		return NULL;
+	return kind_names[kind];
+}
+
+/* include/net/tcp_states.h; MPTCP sockets reuse the TCP numbering */
+static const char *const tcp_state_names[] = {
+	[1] = "ESTABLISHED", [2] = "SYN_SENT",	 [3] = "SYN_RECV",   [4] = "FIN_WAIT1",
+	[5] = "FIN_WAIT2",   [6] = "TIME_WAIT",	 [7] = "CLOSE",	     [8] = "CLOSE_WAIT",
+	[9] = "LAST_ACK",    [10] = "LISTEN",	 [11] = "CLOSING",   [12] = "NEW_SYN_RECV",
+	[13] = "BOUND_INACTIVE",
+};
+
+const char *tcp_state_name(unsigned int state)
+{
+	if (state >= ARRAY_SIZE(tcp_state_names))
+		return NULL;
+	return tcp_state_names[state];
+}

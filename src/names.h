@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Names of MPTCP event types and record kinds, as ip mptcp monitor prints them. */
+#ifndef EVLAT_NAMES_H
+#define EVLAT_NAMES_H
+
+/* "created", ... or NULL for a number we have no name for */
+const char *event_name(unsigned int type);
+/* event number for a name, or -EINVAL */
+int event_by_name(const char *name);
+/* "event", "announced", ... or NULL */
+const char *kind_name(unsigned int kind);
+/* "ESTABLISHED", ... for a TCP_* state number, or NULL */
+const char *tcp_state_name(unsigned int state);
+
+#endif

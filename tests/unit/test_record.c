@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Record layout and record -> line decoding. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "check.h"
+#include "evlat_record.h"
+#include "names.h"
+#include "record_fmt.h"
+
+static void test_layout(void)
+{
+	/* The BPF side asserts the same size; offsets pin the ABI. */
+	CHECK(sizeof(struct evlat_record) == 72);
+	CHECK(offsetof(struct evlat_record, kind) == 0);
+	CHECK(offsetof(struct evlat_record, cpu) == 8);
+	CHECK(offsetof(struct evlat_record, token) == 16);
+	CHECK(offsetof(struct evlat_record, sport) == 24);
+	CHECK(offsetof(struct evlat_record, ktime_ns) == 32);
+	CHECK(offsetof(struct evlat_record, saddr) == 40);
+	CHECK(offsetof(struct evlat_record, daddr) == 56);
+}
+
+static struct evlat_record v4_event(void)
+{
+	struct evlat_record r = {
+		.kind = EVLAT_K_EVENT, .event = EVLAT_EV_SUB_ESTABLISHED, .family = AF_INET,
+		.loc_id = 2, .rem_id = 1, .sk_state = 1, .ssk_state = 1, .cpu = 1,
+		.netns = 4026532000u, .token = 0x1a2b3c4d, .gfp = 0xa20, .sport = 40000,
+		.dport = 5000, .flags = EVLAT_F_HAVE_SSK, .ktime_ns = 123456789,
+	};
+
+	inet_pton(AF_INET, "10.0.2.2", r.saddr);
+	inet_pton(AF_INET, "10.0.1.1", r.daddr);
+	return r;
+}
+
+static void test_format_event(void)
+{
+	struct evlat_record r = v4_event();
+	char buf[512];
+
+	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "ktime=123456789 cpu=1 netns=4026532000 kind=event event=sub_established "
+		       "token=0x1a2b3c4d gfp=0xa20 family=4 saddr=10.0.2.2 daddr=10.0.1.1 "
+		       "sport=40000 dport=5000 loc_id=2 rem_id=1 backup=0 sk_state=ESTABLISHED "
+		       "ssk_state=ESTABLISHED");
+}
+
+static void test_format_v4mapped_and_backup(void)
+{
+	struct evlat_record r = v4_event();
+	char buf[512];
+
+	r.family = AF_INET6;
+	inet_pton(AF_INET6, "::ffff:10.0.2.2", r.saddr);
+	inet_pton(AF_INET6, "::ffff:10.0.1.1", r.daddr);
+	r.flags |= EVLAT_F_REQUEST_BKUP | EVLAT_F_HAVE_CLOSE_DONE | EVLAT_F_CLOSE_EVENT_DONE;
+	r.kind = EVLAT_K_CLOSE_SSK;
+	r.event = 0;
+	r.gfp = 0;
+	r.ssk_state = 7;
+	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "ktime=123456789 cpu=1 netns=4026532000 kind=close_ssk token=0x1a2b3c4d "
+		       "family=4 saddr=10.0.2.2 daddr=10.0.1.1 sport=40000 dport=5000 loc_id=2 "
+		       "rem_id=1 backup=1 sk_state=ESTABLISHED ssk_state=CLOSE close_event_done=1");
+}
+
+static void test_format_v6_announced(void)
+{
+	struct evlat_record r = { .kind = EVLAT_K_ANNOUNCED, .event = EVLAT_EV_ANNOUNCED,
+				  .family = AF_INET6, .rem_id = 3, .sk_state = 1,
+				  .token = 0xdeadbeef, .dport = 0, .ktime_ns = 5 };
+	char buf[512];
+
+	inet_pton(AF_INET6, "2001:db8::2", r.daddr);
+	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "ktime=5 cpu=0 netns=0 kind=announced event=announced token=0xdeadbeef "
+		       "family=6 daddr=2001:db8::2 rem_id=3 sk_state=ESTABLISHED");
+}
+
+static void test_format_listener_and_unknown(void)
+{
+	struct evlat_record r = { .kind = EVLAT_K_LISTENER, .event = 99, .family = AF_INET,
+				  .sk_state = 10, .ssk_state = 10, .sport = 5000,
+				  .flags = EVLAT_F_HAVE_SSK };
+	char buf[512];
+
+	inet_pton(AF_INET, "10.0.1.1", r.saddr);
+	/* an event number we have no name for is shown as a number */
+	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "ktime=0 cpu=0 netns=0 kind=listener event=99 family=4 saddr=10.0.1.1 "
+		       "daddr=0.0.0.0 sport=5000 sk_state=LISTEN ssk_state=LISTEN");
+}
+
+static void test_malformed(void)
+{
+	struct evlat_record r = v4_event();
+	char buf[512], tiny[16];
+
+	CHECK(record_format(&r, sizeof(r) - 1, buf, sizeof(buf)) == -EMSGSIZE);
+	CHECK(record_format(&r, sizeof(r) + 8, buf, sizeof(buf)) == -EMSGSIZE);
+	r.kind = EVLAT_K_MAX;
+	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) == -EPROTO);
+	r.kind = EVLAT_K_NONE;
+	CHECK(record_check(&r, sizeof(r)) == -EPROTO);
+	r = v4_event();
+	CHECK(record_format(&r, sizeof(r), tiny, sizeof(tiny)) == -ENOSPC);
+	CHECK(record_format(&r, sizeof(r), buf, 0) == -ENOSPC);
+}
+
+static void test_names(void)
+{
+	CHECK_STR(event_name(1), "created");
+	CHECK_STR(event_name(16), "listener_closed");
+	CHECK(event_name(4) == NULL); /* unused number */
+	CHECK(event_name(1000) == NULL);
+	CHECK(event_by_name("sub_priority") == 13);
+	CHECK(event_by_name("nope") == -EINVAL);
+	CHECK(kind_name(EVLAT_K_MAX) == NULL);
+	CHECK(tcp_state_name(255) == NULL);
+}
+
+int main(void)
+{
+	test_layout();
+	test_format_event();
+	test_format_v4mapped_and_backup();
+	test_format_v6_announced();
+	test_format_listener_and_unknown();
+	test_malformed();
+	test_names();
+	return check_report("test_record");
+}
