@@ -18,7 +18,7 @@
 #include <bpf/bpf_endian.h>
 #include "evlat_record.h"
 
-#define AF_INET 2
+#define AF_INET	 2
 #define AF_INET6 10
 
 /* Tunables, set by the loader before load (bcc convention: targ_*). */
@@ -55,8 +55,7 @@ static __always_inline void count_drop(__u32 kind)
  * Reserve a record for socket @sk, or NULL when it is filtered out or the
  * ring is full (counted). The common header fields are filled in here.
  */
-static __always_inline struct evlat_record *rec_start(__u8 kind, __u8 event,
-						      const struct sock *sk)
+static __always_inline struct evlat_record *rec_start(__u8 kind, __u8 event, const struct sock *sk)
 {
 	struct evlat_record *r;
 	__u32 netns = sk ? sk_netns(sk) : 0;
@@ -204,8 +203,7 @@ int BPF_PROG(evlat_announced, const struct sock *ssk, const struct mptcp_addr_in
 
 /* 5.12 - 5.18: the MPTCP socket came first; chosen by the loader from BTF. */
 SEC("fentry/mptcp_event_addr_announced")
-int BPF_PROG(evlat_announced_msk, const struct mptcp_sock *msk,
-	     const struct mptcp_addr_info *info)
+int BPF_PROG(evlat_announced_msk, const struct mptcp_sock *msk, const struct mptcp_addr_info *info)
 {
 	return on_announced(msk, NULL, info);
 }

@@ -48,12 +48,11 @@ struct state {
 };
 
 const char *argp_program_version = "mptcp-evlat " EVLAT_VERSION;
-static const char doc[] =
-	"Trace the kernel's MPTCP path-manager events (fentry probes).\n\n"
-	"Prints one line per kernel event record until Ctrl-C.\n\n"
-	"EXAMPLES:\n"
-	"    mptcp-evlat            # trace until Ctrl-C\n"
-	"    mptcp-evlat -d 10      # trace for 10 seconds\n";
+static const char doc[] = "Trace the kernel's MPTCP path-manager events (fentry probes).\n\n"
+			  "Prints one line per kernel event record until Ctrl-C.\n\n"
+			  "EXAMPLES:\n"
+			  "    mptcp-evlat            # trace until Ctrl-C\n"
+			  "    mptcp-evlat -d 10      # trace for 10 seconds\n";
 
 static const struct argp_option opts[] = {
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0 },
@@ -62,8 +61,7 @@ static const struct argp_option opts[] = {
 	{},
 };
 
-static long parse_num(const char *arg, long min, long max, struct argp_state *st,
-		      const char *what)
+static long parse_num(const char *arg, long min, long max, struct argp_state *st, const char *what)
 {
 	char *end;
 	long v;
@@ -201,7 +199,8 @@ static int attach(struct state *s)
 	}
 	if (err)
 		return EXIT_BPF_REFUSED;
-	fprintf(stderr, "mptcp-evlat: attached %d probes:", probes_count(&s->probes, PROBE_ATTACHED));
+	fprintf(stderr,
+		"mptcp-evlat: attached %d probes:", probes_count(&s->probes, PROBE_ATTACHED));
 	for (int i = 0; i < s->probes.n; i++)
 		if (s->probes.p[i].state == PROBE_ATTACHED)
 			fprintf(stderr, " %s", s->probes.p[i].target);
@@ -277,8 +276,7 @@ static unsigned long long ringbuf_drops(struct state *s)
 	__u64 vals[ncpu > 0 ? ncpu : 1];
 
 	for (__u32 k = 0; ncpu > 0 && k < EVLAT_K_MAX; k++) {
-		if (bpf_map__lookup_elem(s->skel->maps.drops, &k, sizeof(k), vals,
-					 sizeof(vals), 0))
+		if (bpf_map__lookup_elem(s->skel->maps.drops, &k, sizeof(k), vals, sizeof(vals), 0))
 			continue;
 		for (int c = 0; c < ncpu; c++)
 			total += vals[c];

@@ -22,8 +22,8 @@ static const char *const event_names[] = {
 };
 
 static const char *const kind_names[] = {
-	[EVLAT_K_EVENT] = "event",	       [EVLAT_K_ANNOUNCED] = "announced",
-	[EVLAT_K_REMOVED] = "removed",	       [EVLAT_K_CLOSE_SSK] = "close_ssk",
+	[EVLAT_K_EVENT] = "event",	 [EVLAT_K_ANNOUNCED] = "announced",
+	[EVLAT_K_REMOVED] = "removed",	 [EVLAT_K_CLOSE_SSK] = "close_ssk",
 	[EVLAT_K_LISTENER] = "listener",
 };
 
@@ -51,9 +51,9 @@ const char *kind_name(unsigned int kind)
 
 /* include/net/tcp_states.h; MPTCP sockets reuse the TCP numbering */
 static const char *const tcp_state_names[] = {
-	[1] = "ESTABLISHED", [2] = "SYN_SENT",	 [3] = "SYN_RECV",   [4] = "FIN_WAIT1",
-	[5] = "FIN_WAIT2",   [6] = "TIME_WAIT",	 [7] = "CLOSE",	     [8] = "CLOSE_WAIT",
-	[9] = "LAST_ACK",    [10] = "LISTEN",	 [11] = "CLOSING",   [12] = "NEW_SYN_RECV",
+	[1] = "ESTABLISHED",	 [2] = "SYN_SENT",  [3] = "SYN_RECV", [4] = "FIN_WAIT1",
+	[5] = "FIN_WAIT2",	 [6] = "TIME_WAIT", [7] = "CLOSE",    [8] = "CLOSE_WAIT",
+	[9] = "LAST_ACK",	 [10] = "LISTEN",   [11] = "CLOSING", [12] = "NEW_SYN_RECV",
 	[13] = "BOUND_INACTIVE",
 };
 

@@ -22,8 +22,7 @@ static const char *param_struct(const struct btf *btf, const char *fn, unsigned 
 		return NULL;
 	params = btf_params(t);
 	t = btf__type_by_id(btf, params[idx].type);
-	while (t && (btf_is_ptr(t) || btf_is_const(t) || btf_is_volatile(t) ||
-		     btf_is_typedef(t)))
+	while (t && (btf_is_ptr(t) || btf_is_const(t) || btf_is_volatile(t) || btf_is_typedef(t)))
 		t = btf__type_by_id(btf, t->type);
 	if (!t || !btf_is_struct(t))
 		return NULL;
@@ -51,16 +50,14 @@ static void probe_add(struct probe_set *ps, const char *target, bool mandatory,
  * mptcp_event_addr_announced() took the msk first in 5.12 - 5.18 and the
  * subflow socket since 5.19: read which one this kernel has.
  */
-static void select_announced(struct probe_set *ps, struct evlat_bpf *skel,
-			     const struct btf *btf)
+static void select_announced(struct probe_set *ps, struct evlat_bpf *skel, const struct btf *btf)
 {
 	const char *fn = "mptcp_event_addr_announced";
 	const char *first = param_struct(btf, fn, 0);
 	bool msk_first = first && !strcmp(first, "mptcp_sock");
 
-	bpf_program__set_autoload(msk_first ? skel->progs.evlat_announced
-					    : skel->progs.evlat_announced_msk,
-				  false);
+	bpf_program__set_autoload(
+		msk_first ? skel->progs.evlat_announced : skel->progs.evlat_announced_msk, false);
 	probe_add(ps, fn, true,
 		  msk_first ? skel->progs.evlat_announced_msk : skel->progs.evlat_announced,
 		  msk_first ? "msk" : "ssk", btf);

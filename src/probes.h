@@ -18,17 +18,17 @@ enum probe_state {
 	PROBE_MISSING,	/* target not in this kernel's BTF */
 	PROBE_SELECTED, /* a program variant was chosen, not attached yet */
 	PROBE_ATTACHED,
-	PROBE_FAILED,	/* the kernel refused to attach it */
+	PROBE_FAILED, /* the kernel refused to attach it */
 };
 
 struct probe {
-	const char *target;	 /* kernel function */
-	bool mandatory;		 /* the seed probes: no start without them */
-	const char *variant;	 /* which prototype was matched, for messages */
+	const char *target;  /* kernel function */
+	bool mandatory;	     /* the seed probes: no start without them */
+	const char *variant; /* which prototype was matched, for messages */
 	struct bpf_program *prog;
 	struct bpf_link *link;
 	enum probe_state state;
-	int err;		 /* negative errno of the failed attach */
+	int err; /* negative errno of the failed attach */
 };
 
 #define PROBES_MAX 5

@@ -58,8 +58,7 @@ static int addr_family(const struct evlat_record *r)
 	return r->family;
 }
 
-static void put_addr(struct line *l, const char *key, const uint8_t *a, int family,
-		     int mapped)
+static void put_addr(struct line *l, const char *key, const uint8_t *a, int family, int mapped)
 {
 	char s[INET6_ADDRSTRLEN];
 

@@ -26,10 +26,21 @@ static void test_layout(void)
 static struct evlat_record v4_event(void)
 {
 	struct evlat_record r = {
-		.kind = EVLAT_K_EVENT, .event = EVLAT_EV_SUB_ESTABLISHED, .family = AF_INET,
-		.loc_id = 2, .rem_id = 1, .sk_state = 1, .ssk_state = 1, .cpu = 1,
-		.netns = 4026532000u, .token = 0x1a2b3c4d, .gfp = 0xa20, .sport = 40000,
-		.dport = 5000, .flags = EVLAT_F_HAVE_SSK, .ktime_ns = 123456789,
+		.kind = EVLAT_K_EVENT,
+		.event = EVLAT_EV_SUB_ESTABLISHED,
+		.family = AF_INET,
+		.loc_id = 2,
+		.rem_id = 1,
+		.sk_state = 1,
+		.ssk_state = 1,
+		.cpu = 1,
+		.netns = 4026532000u,
+		.token = 0x1a2b3c4d,
+		.gfp = 0xa20,
+		.sport = 40000,
+		.dport = 5000,
+		.flags = EVLAT_F_HAVE_SSK,
+		.ktime_ns = 123456789,
 	};
 
 	inet_pton(AF_INET, "10.0.2.2", r.saddr);
@@ -70,9 +81,14 @@ static void test_format_v4mapped_and_backup(void)
 
 static void test_format_v6_announced(void)
 {
-	struct evlat_record r = { .kind = EVLAT_K_ANNOUNCED, .event = EVLAT_EV_ANNOUNCED,
-				  .family = AF_INET6, .rem_id = 3, .sk_state = 1,
-				  .token = 0xdeadbeef, .dport = 0, .ktime_ns = 5 };
+	struct evlat_record r = { .kind = EVLAT_K_ANNOUNCED,
+				  .event = EVLAT_EV_ANNOUNCED,
+				  .family = AF_INET6,
+				  .rem_id = 3,
+				  .sk_state = 1,
+				  .token = 0xdeadbeef,
+				  .dport = 0,
+				  .ktime_ns = 5 };
 	char buf[512];
 
 	inet_pton(AF_INET6, "2001:db8::2", r.daddr);
@@ -83,8 +99,12 @@ static void test_format_v6_announced(void)
 
 static void test_format_listener_and_unknown(void)
 {
-	struct evlat_record r = { .kind = EVLAT_K_LISTENER, .event = 99, .family = AF_INET,
-				  .sk_state = 10, .ssk_state = 10, .sport = 5000,
+	struct evlat_record r = { .kind = EVLAT_K_LISTENER,
+				  .event = 99,
+				  .family = AF_INET,
+				  .sk_state = 10,
+				  .ssk_state = 10,
+				  .sport = 5000,
 				  .flags = EVLAT_F_HAVE_SSK };
 	char buf[512];
 

@@ -1,0 +1,33 @@
+#!/bin/bash
+# make deps: install every build and test dependency from Debian's packages.
+# Idempotent: only missing packages are installed; apt-get only.
+set -euo pipefail
+
+PKGS=(
+	make gcc clang llvm pkg-config      # build: loader (gcc), BPF object (clang -target bpf)
+	libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev  # libbpf + skeletons, netlink
+	clang-format                        # make lint / make format
+	iproute2                            # host tests: netns, veth, ip mptcp monitor
+	qemu-system-x86 busybox-static cpio # VM tests: TCG guests on a busybox initramfs
+	xz-utils zstd kmod file             # kernel/module extraction, modinfo
+	ca-certificates                     # apt-get download over https mirrors
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+	echo "deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+if ((EUID != 0)); then
+	echo "deps: missing ${missing[*]}; run as root (apt-get install)" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"
