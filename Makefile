@@ -21,8 +21,11 @@ ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -MMD -MP -Iinclude -Isrc -I$(OUT) -DEVLAT_VERSION='"$(VERSION)"'
+# -fms-extensions: since 6.18 the kernel embeds tagged structs anonymously
+# (struct ns_common { ... struct ns_tree; }), and bpftool dumps them that way.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -I. -Iinclude \
-	-Wall -Werror -Wno-unused-function -mcpu=v3
+	-Wall -Werror -Wno-unused-function -mcpu=v3 \
+	-fms-extensions -Wno-microsoft-anon-tag
 
 LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 STATIC_LIBS := -static -lbpf -lelf -lz
