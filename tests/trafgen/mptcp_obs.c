@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Userspace observations of MPTCP state, used to decide that a step really
+ * happened before trafgen lists the events it implies.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "mptcp_obs.h"
+
+#define BTF_MAGIC     0xeB9F
+#define BTF_PATH      "/sys/kernel/btf/vmlinux"
+#define PROC_BUF_SIZE 65536 /* /proc/net/netstat is ~8 KiB on 6.18 */
+
+int obs_mptcp_info(int fd, struct mptcp_info *mi)
+{
+	socklen_t len = sizeof(*mi);
+
+	/* Newer kernels have a longer struct and copy only what we ask for. */
+	memset(mi, 0, sizeof(*mi));
+	if (getsockopt(fd, SOL_MPTCP, MPTCP_INFO, mi, &len) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * MPTCP_TCPINFO (5.16+): one tcp_info per subflow. The kernel answers with
+ * min(our, its) element size in size_user, which is then the array stride.
+ */
+int obs_subflows(int fd, struct obs_subflows *sf)
+{
+	struct {
+		struct mptcp_subflow_data d;
+		struct tcp_info ti[OBS_MAX_SUBFLOWS];
+	} buf;
+	socklen_t len = sizeof(buf);
+	unsigned int i, copied;
+	const char *base;
+
+	memset(&buf, 0, sizeof(buf));
+	buf.d.size_subflow_data = sizeof(buf.d);
+	buf.d.size_user = sizeof(buf.ti[0]);
+	if (getsockopt(fd, SOL_MPTCP, MPTCP_TCPINFO, &buf, &len) < 0)
+		return -errno;
+	if (len < sizeof(buf.d) || !buf.d.size_user || buf.d.size_user > sizeof(buf.ti[0]))
+		return -EBADMSG;
+	copied = (len - sizeof(buf.d)) / buf.d.size_user;
+	if (copied > buf.d.num_subflows)
+		copied = buf.d.num_subflows;
+	sf->count = buf.d.num_subflows;
+	sf->established = 0;
+	base = (const char *)buf.ti;
+	for (i = 0; i < copied; i++) {
+		const struct tcp_info *ti = (const void *)(base + i * buf.d.size_user);
+
+		if (ti->tcpi_state == TCP_ESTABLISHED)
+			sf->established++;
+	}
+	return 0;
+}
+
+/* MPTCP_SUBFLOW_ADDRS (5.16+), IPv4 subflows only. */
+int obs_subflow_addrs(int fd, struct obs_addrs *a)
+{
+	struct {
+		struct mptcp_subflow_data d;
+		struct mptcp_subflow_addrs sa[OBS_MAX_SUBFLOWS];
+	} buf;
+	socklen_t len = sizeof(buf);
+	unsigned int i;
+
+	memset(&buf, 0, sizeof(buf));
+	memset(a, 0, sizeof(*a));
+	buf.d.size_subflow_data = sizeof(buf.d);
+	buf.d.size_user = sizeof(buf.sa[0]);
+	if (getsockopt(fd, SOL_MPTCP, MPTCP_SUBFLOW_ADDRS, &buf, &len) < 0)
+		return -errno;
+	if (len < sizeof(buf.d) || buf.d.size_user != sizeof(buf.sa[0]))
+		return -EBADMSG;
+	a->count = (len - sizeof(buf.d)) / sizeof(buf.sa[0]);
+	for (i = 0; i < a->count; i++) {
+		if (buf.sa[i].sa_family != AF_INET)
+			return -EAFNOSUPPORT;
+		a->local[i] = buf.sa[i].sin_local;
+		a->remote[i] = buf.sa[i].sin_remote;
+	}
+	return 0;
+}
+
+/*
+ * /proc/self/net follows the netns of the task at lookup time (revalidated
+ * after setns() since 4.19, commit 1fde6f21d90f) and the open file stays
+ * bound to that netns: the fd keeps reading the files of the namespace it
+ * was opened in. Had it been opened in the wrong one, the values would never
+ * move and the step would time out, loudly.
+ */
+int obs_proc_net_open(const char *name)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/net/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Read a whole /proc/net file again; seq_file regenerates it from offset 0. */
+static int proc_reread(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	while ((n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	if (n < 0)
+		return -errno;
+	buf[len] = '\0';
+	return 0;
+}
+
+/* Value of @name in the "MPTcpExt:" name line / value line pair. */
+static int mib_find(char *text, const char *name, __u64 *val)
+{
+	static const char tag[] = "MPTcpExt:";
+	char *names = strstr(text, tag), *values, *n_save, *v_save, *n, *v;
+
+	if (!names)
+		return -ENOENT;
+	values = strstr(names + 1, tag);
+	if (!values)
+		return -EBADMSG;
+	*strchrnul(names, '\n') = '\0';
+	*strchrnul(values, '\n') = '\0';
+	n = strtok_r(names + sizeof(tag) - 1, " ", &n_save);
+	v = strtok_r(values + sizeof(tag) - 1, " ", &v_save);
+	while (n && v) {
+		if (!strcmp(n, name)) {
+			*val = strtoull(v, NULL, 10);
+			return 0;
+		}
+		n = strtok_r(NULL, " ", &n_save);
+		v = strtok_r(NULL, " ", &v_save);
+	}
+	return -ENOENT;
+}
+
+int obs_mib_read(int fd, const char *name, __u64 *val)
+{
+	static char buf[PROC_BUF_SIZE];
+	int err = proc_reread(fd, buf, sizeof(buf));
+
+	return err ? err : mib_find(buf, name, val);
+}
+
+/*
+ * The "sockets" column of the "MPTCP" row (IPv4 msks) counts the netns' msks
+ * until they are destroyed, orphans waiting for the DATA_FIN exchange
+ * included: the kernel's own selftests (diag.sh) read it the same way.
+ */
+int obs_inuse_read(int fd, unsigned int *msks)
+{
+	static char buf[PROC_BUF_SIZE];
+	int err = proc_reread(fd, buf, sizeof(buf));
+	char *row;
+
+	if (err)
+		return err;
+	row = strstr(buf, "\nMPTCP ");
+	if (!row || sscanf(row, " MPTCP %*u %u", msks) != 1)
+		return -ENOENT;
+	return 0;
+}
+
+static char *read_file(const char *path, size_t *size)
+{
+	size_t cap = 1 << 20, len = 0;
+	char *buf = malloc(cap), *tmp;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !buf)
+		goto fail;
+	while ((n = read(fd, buf + len, cap - len)) > 0) {
+		len += n;
+		if (len < cap)
+			continue;
+		tmp = realloc(buf, cap *= 2);
+		if (!tmp)
+			goto fail;
+		buf = tmp;
+	}
+	if (n < 0)
+		goto fail;
+	close(fd);
+	*size = len;
+	return buf;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return NULL;
+}
+
+/* Is @name one of the strings of the kernel's BTF? <0 if no usable BTF. */
+static int btf_has_string(const char *name)
+{
+	struct {
+		__u16 magic;
+		__u8 version, flags;
+		__u32 hdr_len, type_off, type_len, str_off, str_len;
+	} hdr;
+	size_t size, nlen = strlen(name);
+	char *btf = read_file(BTF_PATH, &size), *key;
+	const char *strs;
+	int found = -ENOENT;
+
+	if (!btf)
+		return -ENODATA;
+	if (size < sizeof(hdr))
+		goto out;
+	memcpy(&hdr, btf, sizeof(hdr));
+	if (hdr.magic != BTF_MAGIC || (size_t)hdr.hdr_len + hdr.str_off + hdr.str_len > size)
+		goto out;
+	strs = btf + hdr.hdr_len + hdr.str_off;
+	key = malloc(nlen + 2);
+	if (!key)
+		goto out;
+	/* string 0 is "", so every name in the section follows a NUL */
+	key[0] = '\0';
+	memcpy(key + 1, name, nlen + 1);
+	found = memmem(strs, hdr.str_len, key, nlen + 2) != NULL;
+	free(key);
+out:
+	free(btf);
+	return found;
+}
+
+static int uname_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return 0;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+/*
+ * Listener events came with commit f8c9dfbd875b ("mptcp: add pm listener
+ * events", 6.2), which added MPTCP_EVENT_LISTENER_CREATED to the enum that
+ * mptcp_event() takes: if the running kernel's BTF names that enumerator,
+ * the kernel has the feature, backports included. The release number is
+ * only the fallback for a kernel without BTF.
+ */
+int obs_listener_events(const char **how)
+{
+	int ret = btf_has_string("MPTCP_EVENT_LISTENER_CREATED");
+
+	if (ret >= 0) {
+		*how = ret ? "BTF names MPTCP_EVENT_LISTENER_CREATED"
+			   : "BTF lacks MPTCP_EVENT_LISTENER_CREATED";
+		return ret;
+	}
+	*how = "no BTF, kernel release >= 6.2";
+	return uname_at_least(6, 2);
+}

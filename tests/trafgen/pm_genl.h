@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A minimal client of the "mptcp_pm" generic netlink family: just the
+ * in-kernel path manager commands trafgen uses, over a raw socket (the
+ * binary is static and bookworm ships no libmnl.a).
+ *
+ * A netlink socket belongs to the netns it was created in: open one per
+ * namespace while setns()'d into it, and it keeps acting there.
+ */
+#ifndef TRAFGEN_PM_GENL_H
+#define TRAFGEN_PM_GENL_H
+
+#include <netinet/in.h>
+#include <linux/types.h>
+
+struct pm_genl {
+	int fd;
+	__u16 family; /* resolved id of "mptcp_pm" */
+	__u32 seq;
+	char errmsg[128]; /* kernel extack message of the last failure */
+};
+
+/* One IPv4 endpoint of the in-kernel path manager. */
+struct pm_endpoint {
+	struct in_addr addr;
+	__u8 id;
+	__u32 flags; /* MPTCP_PM_ADDR_FLAG_* */
+};
+
+int pm_genl_open(struct pm_genl *pm);
+void pm_genl_close(struct pm_genl *pm);
+
+int pm_genl_flush_addrs(struct pm_genl *pm);
+int pm_genl_set_limits(struct pm_genl *pm, __u32 add_addr_accepted, __u32 subflows);
+int pm_genl_add_addr(struct pm_genl *pm, const struct pm_endpoint *ep);
+int pm_genl_del_addr(struct pm_genl *pm, const struct pm_endpoint *ep);
+int pm_genl_set_flags(struct pm_genl *pm, const struct pm_endpoint *ep);
+
+#endif /* TRAFGEN_PM_GENL_H */

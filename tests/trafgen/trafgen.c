@@ -1,0 +1,1052 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * trafgen: drive real MPTCP traffic between two network namespaces so that
+ * the in-kernel path manager emits every event type, and list the events the
+ * run must have caused (--expect) for the checker.
+ *
+ * One process, one thread. It setns()es into the server netns to create the
+ * listener and a genl socket, then into the client netns for its genl socket
+ * and the client sockets. A socket keeps the netns it was created in, so the
+ * process stays in the client netns and drives both sides with poll().
+ *
+ * Per connection (--conns times), with the side that emits each event (as
+ * seen by `ip mptcp monitor` in each netns on 6.18, tests/host/genl_events.sh):
+ *   connect, one echo round trip    CREATED, ESTABLISHED         both sides
+ *   server ADD_ADDR signal endpoint ANNOUNCED                    client
+ *     -> client joins to it         SUB_ESTABLISHED              both sides
+ *   server SET_FLAGS backup         SUB_PRIORITY                 client (receiver
+ *     -> MP_PRIO to the client                                   of MP_PRIO only)
+ *   server DEL_ADDR -> RM_ADDR      REMOVED                      client
+ *     -> join subflow closed        SUB_CLOSED                   both sides
+ *   close both ends                 CLOSED                       both sides
+ *   wait until both msks are destroyed (no event)
+ * and once, on the server: LISTENER_CREATED / LISTENER_CLOSED (6.2+).
+ *
+ * No step is assumed: each is observed (MPTCP_INFO, MPTCP_TCPINFO,
+ * MPTCP_SUBFLOW_ADDRS, the MIB) within a bounded time before its events are
+ * listed; otherwise trafgen fails with one message and lists nothing.
+ *
+ * Exit codes: 0 ok, 1 usage, 2 setup error (netns, genl, sockets, files),
+ * 3 a step was not observed in time, 4 a step failed outright (refused,
+ * reset, fallback to plain TCP, unexpected subflow addresses).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "mptcp_compat.h"
+#include "mptcp_obs.h"
+#include "pm_genl.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_USAGE = 1,
+	EXIT_SETUP = 2,
+	EXIT_TIMEOUT = 3,
+	EXIT_STEP = 4,
+};
+
+#define TG_SIGNAL_ID	      1 /* any id but 0, which names the initial address */
+#define TG_LIMIT	      2 /* add_addr_accepted and subflows, both sides */
+#define TG_DEFAULT_PORT	      10100
+#define TG_DEFAULT_TIMEOUT_MS 10000	 /* per step: TCG guests are slow */
+#define TG_MIB_PRIO_RX	      "MPPrioRx" /* MP_PRIO received, since 5.12 */
+
+static struct env {
+	const char *server_ns;
+	const char *client_ns;
+	const char *expect;
+	struct in_addr srv[2]; /* [0] initial subflow, [1] announced */
+	struct in_addr cli[2]; /* [0] initial subflow, [1] expected join source */
+	unsigned short port;
+	unsigned int conns;
+	int timeout_ms;
+	int verbose;
+} env = {
+	.port = TG_DEFAULT_PORT,
+	.conns = 1,
+	.timeout_ms = TG_DEFAULT_TIMEOUT_MS,
+};
+
+struct side {
+	const char *name;
+	int nsfd;
+	unsigned long long ino; /* netns inode: events carry this netns */
+	struct pm_genl pm;
+};
+
+struct expect {
+	unsigned long long ino;
+	__u32 token;
+	__u8 event;
+};
+
+struct run {
+	struct side srv;
+	struct side cli;
+	int lfd;	  /* server listener */
+	int mib_fd;	  /* the client netns' /proc/net/netstat */
+	int srv_inuse_fd; /* each netns' /proc/net/protocols */
+	int cli_inuse_fd;
+	unsigned int srv_base; /* msks in use between connections */
+	unsigned int cli_base;
+	int listener_events;
+	int code; /* exit code of the first failure */
+	struct expect *ev;
+	size_t nev, cap;
+	long long t0;
+};
+
+struct conn {
+	unsigned int idx;
+	int cfd; /* client msk, client netns */
+	int sfd; /* accepted msk, server netns */
+	__u32 ctok;
+	__u32 stok;
+	__u64 prio_base; /* client MPPrioRx before SET_FLAGS */
+};
+
+static const char *const event_names[TG_EV_MAX] = {
+	[TG_EV_CREATED] = "created",
+	[TG_EV_ESTABLISHED] = "established",
+	[TG_EV_CLOSED] = "closed",
+	[TG_EV_ANNOUNCED] = "announced",
+	[TG_EV_REMOVED] = "removed",
+	[TG_EV_SUB_ESTABLISHED] = "sub_established",
+	[TG_EV_SUB_CLOSED] = "sub_closed",
+	[TG_EV_SUB_PRIORITY] = "sub_priority",
+	[TG_EV_LISTENER_CREATED] = "listener_created",
+	[TG_EV_LISTENER_CLOSED] = "listener_closed",
+};
+
+static const char *event_name(unsigned int ev)
+{
+	return ev < TG_EV_MAX && event_names[ev] ? event_names[ev] : "unknown";
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void vlog(const struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!env.verbose)
+		return;
+	fprintf(stderr, "trafgen: [%5lld ms] ", now_ms() - r->t0);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Report a failure once, remember its exit code, return @err. */
+static int fail(struct run *r, int code, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->code)
+		return err;
+	r->code = code;
+	fputs("trafgen: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return err;
+}
+
+static const char *pm_why(const struct pm_genl *pm, int err)
+{
+	return pm->errmsg[0] ? pm->errmsg : strerror(-err);
+}
+
+static int expect_add(struct run *r, const struct side *s, enum tg_event ev, __u32 token)
+{
+	struct expect *tmp;
+
+	if (r->nev == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 64;
+		tmp = realloc(r->ev, r->cap * sizeof(*tmp));
+		if (!tmp)
+			return fail(r, EXIT_SETUP, -ENOMEM, "out of memory");
+		r->ev = tmp;
+	}
+	r->ev[r->nev++] = (struct expect){ .ino = s->ino, .token = token, .event = ev };
+	return 0;
+}
+
+static int expect_write(struct run *r)
+{
+	FILE *f;
+	size_t i;
+
+	if (!env.expect)
+		return 0;
+	f = fopen(env.expect, "w");
+	if (!f)
+		return fail(r, EXIT_SETUP, -errno, "%s: %s", env.expect, strerror(errno));
+	for (i = 0; i < r->nev; i++) {
+		const struct expect *e = &r->ev[i];
+
+		fprintf(f, "expect netns=%llu event=%s token=0x%08x\n", e->ino,
+			event_name(e->event), e->token);
+	}
+	if (fclose(f))
+		return fail(r, EXIT_SETUP, -errno, "%s: %s", env.expect, strerror(errno));
+	return 0;
+}
+
+/* ---- setup -------------------------------------------------------------- */
+
+static int side_open(struct run *r, struct side *s, const char *path)
+{
+	struct stat st;
+
+	s->nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (s->nsfd < 0)
+		return fail(r, EXIT_SETUP, -errno, "%s netns %s: %s", s->name, path,
+			    strerror(errno));
+	/* the netns inode is what the kernel's events are keyed by here */
+	if (fstat(s->nsfd, &st) < 0)
+		return fail(r, EXIT_SETUP, -errno, "%s: %s", path, strerror(errno));
+	s->ino = st.st_ino;
+	return 0;
+}
+
+static int side_enter(struct run *r, const struct side *s, const char *path)
+{
+	if (setns(s->nsfd, CLONE_NEWNET) == 0)
+		return 0;
+	if (errno == EINVAL)
+		return fail(r, EXIT_SETUP, -EINVAL, "%s: not a network namespace", path);
+	return fail(r, EXIT_SETUP, -errno, "setns into the %s netns %s: %s", s->name, path,
+		    strerror(errno));
+}
+
+/* genl socket in the current netns, endpoints flushed, limits set. */
+static int side_pm_init(struct run *r, struct side *s)
+{
+	int err = pm_genl_open(&s->pm);
+
+	if (err == -ENOENT)
+		return fail(r, EXIT_SETUP, err, "%s: no \"mptcp_pm\" genl family (CONFIG_MPTCP?)",
+			    s->name);
+	if (err)
+		return fail(r, EXIT_SETUP, err, "%s: genl: %s", s->name, strerror(-err));
+	err = pm_genl_flush_addrs(&s->pm);
+	if (err)
+		return fail(r, EXIT_SETUP, err, "%s: FLUSH_ADDRS: %s", s->name,
+			    pm_why(&s->pm, err));
+	err = pm_genl_set_limits(&s->pm, TG_LIMIT, TG_LIMIT);
+	if (err)
+		return fail(r, EXIT_SETUP, err, "%s: SET_LIMITS: %s", s->name, pm_why(&s->pm, err));
+	return 0;
+}
+
+static int mptcp_socket(struct run *r, const char *who)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_MPTCP);
+
+	if (fd < 0)
+		return fail(r, EXIT_SETUP, -errno, "%s: MPTCP socket: %s (net.mptcp.enabled=0?)",
+			    who, strerror(errno));
+	return fd;
+}
+
+/*
+ * One listener on INADDR_ANY: the client's MP_JOIN goes to the announced
+ * address with the connection's port, and must find a listener there too.
+ */
+static int server_listen(struct run *r)
+{
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_port = htons(env.port),
+		.sin_addr.s_addr = htonl(INADDR_ANY),
+	};
+	int one = 1;
+
+	r->lfd = mptcp_socket(r, "server");
+	if (r->lfd < 0)
+		return r->lfd;
+	if (setsockopt(r->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(r->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(r->lfd, 16) < 0)
+		return fail(r, EXIT_SETUP, -errno, "server: listen on port %u: %s", env.port,
+			    strerror(errno));
+	if (r->listener_events)
+		return expect_add(r, &r->srv, TG_EV_LISTENER_CREATED, 0);
+	return 0;
+}
+
+/* Open /proc/net/@name of the current netns into @fd. */
+static int proc_open(struct run *r, const struct side *s, const char *name, int *fd)
+{
+	*fd = obs_proc_net_open(name);
+	if (*fd < 0)
+		return fail(r, EXIT_SETUP, *fd, "%s: /proc/self/net/%s: %s", s->name, name,
+			    strerror(-*fd));
+	return 0;
+}
+
+static int inuse_read(struct run *r, int fd, const char *who, unsigned int *msks)
+{
+	int err = obs_inuse_read(fd, msks);
+
+	if (err)
+		return fail(r, EXIT_SETUP, err, "%s: MPTCP row of /proc/net/protocols: %s", who,
+			    strerror(-err));
+	return 0;
+}
+
+static int run_setup(struct run *r)
+{
+	const char *how;
+	int err;
+
+	r->listener_events = obs_listener_events(&how);
+	vlog(r, "listener events: %s (%s)", r->listener_events ? "yes" : "no", how);
+
+	err = side_open(r, &r->srv, env.server_ns);
+	if (!err)
+		err = side_open(r, &r->cli, env.client_ns);
+	if (!err)
+		err = side_enter(r, &r->srv, env.server_ns);
+	if (!err)
+		err = side_pm_init(r, &r->srv);
+	if (!err)
+		err = server_listen(r);
+	if (!err)
+		err = proc_open(r, &r->srv, "protocols", &r->srv_inuse_fd);
+	if (!err)
+		err = side_enter(r, &r->cli, env.client_ns);
+	if (!err)
+		err = side_pm_init(r, &r->cli);
+	/* opened while in the client netns: they read the client's counters */
+	if (!err)
+		err = proc_open(r, &r->cli, "netstat", &r->mib_fd);
+	if (!err)
+		err = proc_open(r, &r->cli, "protocols", &r->cli_inuse_fd);
+	if (!err)
+		err = inuse_read(r, r->srv_inuse_fd, "server", &r->srv_base);
+	if (!err)
+		err = inuse_read(r, r->cli_inuse_fd, "client", &r->cli_base);
+	if (err)
+		return err;
+	vlog(r, "server netns %llu, client netns %llu, port %u", r->srv.ino, r->cli.ino, env.port);
+	return 0;
+}
+
+/* ---- waiting ------------------------------------------------------------ */
+
+/* Wait for @events on @fd until @deadline (ms, CLOCK_MONOTONIC). */
+static int wait_fd(int fd, short events, long long deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	long long left;
+	int n;
+
+	for (;;) {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = poll(&p, 1, (int)left);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+/* 1: condition met, 0: not yet (@state says how far), <0: error. */
+typedef int (*cond_fn)(struct run *r, struct conn *c, char *state, size_t len);
+
+/*
+ * Path-manager steps run in the kernel's workqueue and softirqs with nothing
+ * for userspace to poll on, so re-check the condition with a short backoff
+ * until it holds or the step's deadline passes.
+ */
+static int poll_until(struct run *r, struct conn *c, cond_fn cond, char *state, size_t len)
+{
+	long long deadline = now_ms() + env.timeout_ms;
+	int delay = 1, ret;
+
+	for (;;) {
+		ret = cond(r, c, state, len);
+		if (ret)
+			return ret;
+		if (now_ms() >= deadline)
+			return -ETIMEDOUT;
+		poll(NULL, 0, delay);
+		if (delay < 8)
+			delay *= 2;
+	}
+}
+
+static int wait_until(struct run *r, struct conn *c, cond_fn cond, const char *what)
+{
+	char state[160] = "";
+	int ret = poll_until(r, c, cond, state, sizeof(state));
+
+	if (ret == -ETIMEDOUT)
+		return fail(r, EXIT_TIMEOUT, ret, "conn %u: %s: not observed within %d ms (%s)",
+			    c->idx, what, env.timeout_ms, state);
+	if (ret < 0)
+		return fail(r, EXIT_STEP, ret, "conn %u: %s: %s", c->idx, what, strerror(-ret));
+	vlog(r, "conn %u: %s (%s)", c->idx, what, state);
+	return 0;
+}
+
+/* ---- one connection ----------------------------------------------------- */
+
+static int client_connect(struct run *r, struct conn *c)
+{
+	struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr = env.cli[0] };
+	struct sockaddr_in dst = {
+		.sin_family = AF_INET,
+		.sin_port = htons(env.port),
+		.sin_addr = env.srv[0],
+	};
+
+	c->cfd = mptcp_socket(r, "client");
+	if (c->cfd < 0)
+		return c->cfd;
+	if (bind(c->cfd, (struct sockaddr *)&src, sizeof(src)) < 0)
+		return fail(r, EXIT_SETUP, -errno, "client: bind %s: %s", inet_ntoa(env.cli[0]),
+			    strerror(errno));
+	if (connect(c->cfd, (struct sockaddr *)&dst, sizeof(dst)) < 0 && errno != EINPROGRESS)
+		return fail(r, EXIT_STEP, -errno, "conn %u: connect to %s:%u: %s", c->idx,
+			    inet_ntoa(env.srv[0]), env.port, strerror(errno));
+	return 0;
+}
+
+/* Complete the client's connect and the server's accept, in either order. */
+static int conn_open(struct run *r, struct conn *c)
+{
+	long long deadline = now_ms() + env.timeout_ms;
+	int err = client_connect(r, c), soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	if (err)
+		return err;
+	while (c->sfd < 0) {
+		err = wait_fd(r->lfd, POLLIN, deadline);
+		if (err)
+			return fail(r, err == -ETIMEDOUT ? EXIT_TIMEOUT : EXIT_STEP, err,
+				    "conn %u: server accept: %s", c->idx, strerror(-err));
+		c->sfd = accept4(r->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c->sfd < 0 && errno != EAGAIN && errno != EINTR)
+			return fail(r, EXIT_STEP, -errno, "conn %u: accept: %s", c->idx,
+				    strerror(errno));
+	}
+	err = wait_fd(c->cfd, POLLOUT, deadline);
+	if (!err && getsockopt(c->cfd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		err = -errno;
+	if (!err)
+		err = -soerr;
+	if (err)
+		return fail(r, err == -ETIMEDOUT ? EXIT_TIMEOUT : EXIT_STEP, err,
+			    "conn %u: connect to %s:%u: %s", c->idx, inet_ntoa(env.srv[0]),
+			    env.port, strerror(-err));
+	return 0;
+}
+
+static int send_all(int fd, const char *buf, size_t len, long long deadline)
+{
+	ssize_t n;
+	int err;
+
+	while (len) {
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -errno;
+		if (n > 0) {
+			buf += n;
+			len -= n;
+			continue;
+		}
+		err = wait_fd(fd, POLLOUT, deadline);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int recv_all(int fd, char *buf, size_t len, long long deadline)
+{
+	ssize_t n;
+	int err;
+
+	while (len) {
+		n = recv(fd, buf, len, 0);
+		if (n == 0)
+			return -ECONNRESET;
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -errno;
+		if (n > 0) {
+			buf += n;
+			len -= n;
+			continue;
+		}
+		err = wait_fd(fd, POLLIN, deadline);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * One round trip. The in-kernel PM announces addresses only on fully
+ * established connections; data in both directions (DSS mappings and data
+ * ACKs) makes both ends fully established, which is when each sends
+ * ESTABLISHED.
+ */
+static int conn_echo(struct run *r, struct conn *c)
+{
+	static const char ping[] = "mptcp-evlat trafgen ping";
+	long long deadline = now_ms() + env.timeout_ms;
+	char buf[sizeof(ping)];
+	int err;
+
+	err = send_all(c->cfd, ping, sizeof(ping), deadline);
+	if (!err)
+		err = recv_all(c->sfd, buf, sizeof(buf), deadline);
+	if (!err)
+		err = send_all(c->sfd, buf, sizeof(buf), deadline);
+	if (!err)
+		err = recv_all(c->cfd, buf, sizeof(buf), deadline);
+	if (!err && memcmp(buf, ping, sizeof(ping)))
+		err = -EBADMSG;
+	if (err)
+		return fail(r, err == -ETIMEDOUT ? EXIT_TIMEOUT : EXIT_STEP, err,
+			    "conn %u: echo exchange: %s", c->idx, strerror(-err));
+	return 0;
+}
+
+/* The msk's local token: what the events of that side carry. */
+static int msk_token(struct run *r, struct conn *c, int fd, const char *who, __u32 *token)
+{
+	struct mptcp_info mi;
+	int err = obs_mptcp_info(fd, &mi);
+
+	if (err)
+		return fail(r, EXIT_STEP, err, "conn %u: %s MPTCP_INFO: %s", c->idx, who,
+			    strerror(-err));
+	if (mi.mptcpi_flags & MPTCP_INFO_FLAG_FALLBACK)
+		return fail(r, EXIT_STEP, -EPROTO, "conn %u: %s fell back to plain TCP", c->idx,
+			    who);
+	if (!mi.mptcpi_token)
+		return fail(r, EXIT_STEP, -EPROTO, "conn %u: %s has no MPTCP token", c->idx, who);
+	*token = mi.mptcpi_token;
+	return 0;
+}
+
+static int conn_established(struct run *r, struct conn *c)
+{
+	int err = conn_open(r, c);
+
+	if (!err)
+		err = conn_echo(r, c);
+	if (!err)
+		err = msk_token(r, c, c->cfd, "client", &c->ctok);
+	if (!err)
+		err = msk_token(r, c, c->sfd, "server", &c->stok);
+	if (err)
+		return err;
+	vlog(r, "conn %u: established, client token 0x%08x, server token 0x%08x", c->idx, c->ctok,
+	     c->stok);
+	err = expect_add(r, &r->cli, TG_EV_CREATED, c->ctok);
+	if (!err)
+		err = expect_add(r, &r->srv, TG_EV_CREATED, c->stok);
+	if (!err)
+		err = expect_add(r, &r->cli, TG_EV_ESTABLISHED, c->ctok);
+	if (!err)
+		err = expect_add(r, &r->srv, TG_EV_ESTABLISHED, c->stok);
+	return err;
+}
+
+/* Both msks' subflow counts, and how many are TCP_ESTABLISHED. */
+static int both_subflows(struct conn *c, struct obs_subflows *cs, struct obs_subflows *ss)
+{
+	int err = obs_subflows(c->cfd, cs);
+
+	return err ? err : obs_subflows(c->sfd, ss);
+}
+
+static int join_done(struct run *r, struct conn *c, char *state, size_t len)
+{
+	struct obs_subflows cs, ss;
+	struct mptcp_info mi;
+	int err;
+
+	(void)r;
+	err = obs_mptcp_info(c->cfd, &mi);
+	if (!err)
+		err = both_subflows(c, &cs, &ss);
+	if (err)
+		return err;
+	snprintf(state, len,
+		 "client add_addr_accepted %u, subflows established: client %u/%u, server %u/%u",
+		 mi.mptcpi_add_addr_accepted, cs.established, cs.count, ss.established, ss.count);
+	/*
+	 * add_addr_accepted counts the ADD_ADDR the client acted on, so it was
+	 * received; a join is in the list from its SYN on, so also require that
+	 * both ends' second subflow has reached ESTABLISHED.
+	 */
+	return mi.mptcpi_add_addr_accepted >= 1 && cs.count == 2 && cs.established == 2 &&
+	       ss.count == 2 && ss.established == 2;
+}
+
+static void ntop(const struct in_addr *a, char buf[INET_ADDRSTRLEN])
+{
+	if (!inet_ntop(AF_INET, a, buf, INET_ADDRSTRLEN))
+		strcpy(buf, "?");
+}
+
+/* The join must run over the second pair, from the client's B to the server's B. */
+static int join_check_addrs(struct run *r, struct conn *c)
+{
+	char loc[INET_ADDRSTRLEN] = "?", rem[INET_ADDRSTRLEN] = "?";
+	char want_loc[INET_ADDRSTRLEN], want_rem[INET_ADDRSTRLEN];
+	struct obs_addrs a;
+	int err = obs_subflow_addrs(c->cfd, &a);
+
+	if (err)
+		return fail(r, EXIT_STEP, err, "conn %u: MPTCP_SUBFLOW_ADDRS: %s", c->idx,
+			    strerror(-err));
+	if (a.count == 2 && a.remote[1].sin_addr.s_addr == env.srv[1].s_addr &&
+	    a.local[1].sin_addr.s_addr == env.cli[1].s_addr)
+		return 0;
+	if (a.count >= 2) {
+		ntop(&a.local[1].sin_addr, loc);
+		ntop(&a.remote[1].sin_addr, rem);
+	}
+	ntop(&env.cli[1], want_loc);
+	ntop(&env.srv[1], want_rem);
+	return fail(r, EXIT_STEP, -EPROTO, "conn %u: %u subflows, join %s -> %s, want %s -> %s",
+		    c->idx, a.count, loc, rem, want_loc, want_rem);
+}
+
+static struct pm_endpoint signal_endpoint(__u32 extra_flags)
+{
+	return (struct pm_endpoint){
+		.addr = env.srv[1],
+		.id = TG_SIGNAL_ID,
+		.flags = MPTCP_PM_ADDR_FLAG_SIGNAL | extra_flags,
+	};
+}
+
+/*
+ * A signal endpoint added while the connection is up is announced to every
+ * fully established msk at once. The client emits ANNOUNCED on reception and
+ * its PM joins; each end emits SUB_ESTABLISHED in mptcp_finish_join().
+ */
+static int conn_join(struct run *r, struct conn *c)
+{
+	struct pm_endpoint ep = signal_endpoint(0);
+	int err = pm_genl_add_addr(&r->srv.pm, &ep);
+
+	if (err)
+		return fail(r, EXIT_SETUP, err, "server: ADD_ADDR %s id %u: %s", inet_ntoa(ep.addr),
+			    ep.id, pm_why(&r->srv.pm, err));
+	err = wait_until(r, c, join_done, "ADD_ADDR received and join established");
+	if (!err)
+		err = join_check_addrs(r, c);
+	if (!err)
+		err = expect_add(r, &r->cli, TG_EV_ANNOUNCED, c->ctok);
+	if (!err)
+		err = expect_add(r, &r->cli, TG_EV_SUB_ESTABLISHED, c->ctok);
+	if (!err)
+		err = expect_add(r, &r->srv, TG_EV_SUB_ESTABLISHED, c->stok);
+	return err;
+}
+
+static int prio_done(struct run *r, struct conn *c, char *state, size_t len)
+{
+	__u64 rx;
+	int err = obs_mib_read(r->mib_fd, TG_MIB_PRIO_RX, &rx);
+
+	if (err)
+		return err;
+	snprintf(state, len, "client MPTcpExt " TG_MIB_PRIO_RX " %llu, was %llu",
+		 (unsigned long long)rx, (unsigned long long)c->prio_base);
+	return rx > c->prio_base;
+}
+
+/*
+ * Marking the endpoint backup makes the server send MP_PRIO on the subflows
+ * that use its address. Only the receiver emits SUB_PRIORITY, from
+ * mptcp_pm_mp_prio_received(); the sender emits nothing. No socket option
+ * shows a subflow's backup bit, so the client netns' MPPrioRx counter is the
+ * witness: nothing else in that netns exchanges MPTCP options.
+ */
+static int conn_prio(struct run *r, struct conn *c)
+{
+	struct pm_endpoint ep = signal_endpoint(MPTCP_PM_ADDR_FLAG_BACKUP);
+	int err = obs_mib_read(r->mib_fd, TG_MIB_PRIO_RX, &c->prio_base);
+
+	if (err)
+		return fail(r, EXIT_SETUP, err, "client: MIB " TG_MIB_PRIO_RX ": %s",
+			    strerror(-err));
+	err = pm_genl_set_flags(&r->srv.pm, &ep);
+	if (err)
+		return fail(r, EXIT_SETUP, err, "server: SET_FLAGS backup on id %u: %s", ep.id,
+			    pm_why(&r->srv.pm, err));
+	err = wait_until(r, c, prio_done, "MP_PRIO received");
+	if (!err)
+		err = expect_add(r, &r->cli, TG_EV_SUB_PRIORITY, c->ctok);
+	return err;
+}
+
+static int remove_done(struct run *r, struct conn *c, char *state, size_t len)
+{
+	struct obs_subflows cs, ss;
+	struct mptcp_info mi;
+	int err;
+
+	(void)r;
+	err = obs_mptcp_info(c->cfd, &mi);
+	if (!err)
+		err = both_subflows(c, &cs, &ss);
+	if (err)
+		return err;
+	snprintf(state, len, "client add_addr_accepted %u, subflows: client %u, server %u",
+		 mi.mptcpi_add_addr_accepted, cs.count, ss.count);
+	/*
+	 * The client decrements add_addr_accepted only when an RM_ADDR it
+	 * received removed a subflow: so REMOVED was sent and, the msk being
+	 * established, so was that subflow's SUB_CLOSED.
+	 */
+	return mi.mptcpi_add_addr_accepted == 0 && cs.count == 1 && ss.count == 1;
+}
+
+/*
+ * Deleting the endpoint sends RM_ADDR and closes the server's own subflows
+ * on it (SUB_CLOSED, server); the client emits REMOVED on reception and its
+ * PM closes the join (SUB_CLOSED, client). Both msks are still established,
+ * which SUB_CLOSED requires.
+ */
+static int conn_remove(struct run *r, struct conn *c)
+{
+	struct pm_endpoint ep = signal_endpoint(MPTCP_PM_ADDR_FLAG_BACKUP);
+	int err = pm_genl_del_addr(&r->srv.pm, &ep);
+
+	if (err)
+		return fail(r, EXIT_SETUP, err, "server: DEL_ADDR id %u: %s", ep.id,
+			    pm_why(&r->srv.pm, err));
+	err = wait_until(r, c, remove_done, "RM_ADDR received and join closed");
+	if (!err)
+		err = expect_add(r, &r->cli, TG_EV_REMOVED, c->ctok);
+	if (!err)
+		err = expect_add(r, &r->cli, TG_EV_SUB_CLOSED, c->ctok);
+	if (!err)
+		err = expect_add(r, &r->srv, TG_EV_SUB_CLOSED, c->stok);
+	return err;
+}
+
+/* close() of an msk with a token sends CLOSED synchronously, in __mptcp_close(). */
+static int conn_close(struct run *r, struct conn *c)
+{
+	int err = 0;
+
+	if (close(c->cfd) < 0)
+		err = fail(r, EXIT_STEP, -errno, "conn %u: client close: %s", c->idx,
+			   strerror(errno));
+	c->cfd = -1;
+	if (!err)
+		err = expect_add(r, &r->cli, TG_EV_CLOSED, c->ctok);
+	if (close(c->sfd) < 0 && !err)
+		err = fail(r, EXIT_STEP, -errno, "conn %u: server close: %s", c->idx,
+			   strerror(errno));
+	c->sfd = -1;
+	if (!err)
+		err = expect_add(r, &r->srv, TG_EV_CLOSED, c->stok);
+	return err;
+}
+
+static int quiet_done(struct run *r, struct conn *c, char *state, size_t len)
+{
+	unsigned int srv, cli;
+	int err = obs_inuse_read(r->srv_inuse_fd, &srv);
+
+	(void)c;
+	if (!err)
+		err = obs_inuse_read(r->cli_inuse_fd, &cli);
+	if (err)
+		return err;
+	snprintf(state, len, "MPTCP sockets in use: server %u (idle %u), client %u (idle %u)", srv,
+		 r->srv_base, cli, r->cli_base);
+	return srv <= r->srv_base && cli <= r->cli_base;
+}
+
+/*
+ * A closed msk lives on, orphaned, until the DATA_FIN exchange ends, and the
+ * in-kernel PM announces a new signal endpoint to every fully established
+ * msk of the netns: had the next connection started at once, its ADD_ADDR
+ * would reach the previous connection too (seen on 6.18: a second ANNOUNCED
+ * for a token after its CLOSED). So wait for the msks to be destroyed. This
+ * only keeps the per-connection event counts exact; the listed events do not
+ * depend on it, so a timeout warns and takes the current count as idle.
+ */
+static int conn_quiesce(struct run *r, struct conn *c)
+{
+	char state[160] = "";
+	unsigned int srv, cli;
+	int ret = poll_until(r, c, quiet_done, state, sizeof(state));
+
+	if (ret > 0) {
+		vlog(r, "conn %u: closed, msks destroyed (%s)", c->idx, state);
+		return 0;
+	}
+	if (ret != -ETIMEDOUT)
+		return fail(r, EXIT_STEP, ret, "conn %u: /proc/net/protocols: %s", c->idx,
+			    strerror(-ret));
+	fprintf(stderr, "trafgen: warning: conn %u: msks not destroyed within %d ms (%s)\n", c->idx,
+		env.timeout_ms, state);
+	ret = inuse_read(r, r->srv_inuse_fd, "server", &srv);
+	if (!ret)
+		ret = inuse_read(r, r->cli_inuse_fd, "client", &cli);
+	r->srv_base = srv;
+	r->cli_base = cli;
+	return ret;
+}
+
+static int run_conn(struct run *r, unsigned int idx)
+{
+	struct conn c = { .idx = idx, .cfd = -1, .sfd = -1 };
+	int err;
+
+	err = conn_established(r, &c);
+	if (!err)
+		err = conn_join(r, &c);
+	if (!err)
+		err = conn_prio(r, &c);
+	if (!err)
+		err = conn_remove(r, &c);
+	if (!err)
+		err = conn_close(r, &c);
+	if (!err)
+		return conn_quiesce(r, &c);
+	if (c.cfd >= 0)
+		close(c.cfd);
+	if (c.sfd >= 0)
+		close(c.sfd);
+	return err;
+}
+
+static int listener_close(struct run *r)
+{
+	int fd = r->lfd;
+
+	r->lfd = -1;
+	if (close(fd) < 0)
+		return fail(r, EXIT_STEP, -errno, "server: close listener: %s", strerror(errno));
+	if (r->listener_events)
+		return expect_add(r, &r->srv, TG_EV_LISTENER_CLOSED, 0);
+	return 0;
+}
+
+static void run_cleanup(struct run *r)
+{
+	/* leave no endpoint behind: a rerun in the same namespaces starts clean */
+	if (r->srv.pm.fd >= 0)
+		pm_genl_flush_addrs(&r->srv.pm);
+	if (r->cli.pm.fd >= 0)
+		pm_genl_flush_addrs(&r->cli.pm);
+	pm_genl_close(&r->srv.pm);
+	pm_genl_close(&r->cli.pm);
+	if (r->lfd >= 0)
+		close(r->lfd);
+	if (r->mib_fd >= 0)
+		close(r->mib_fd);
+	if (r->srv_inuse_fd >= 0)
+		close(r->srv_inuse_fd);
+	if (r->cli_inuse_fd >= 0)
+		close(r->cli_inuse_fd);
+	if (r->srv.nsfd >= 0)
+		close(r->srv.nsfd);
+	if (r->cli.nsfd >= 0)
+		close(r->cli.nsfd);
+	free(r->ev);
+}
+
+/* ---- command line ------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: trafgen --server-netns PATH --client-netns PATH [--server-addr A,B]\n"
+		"               [--client-addr A,B] [--port N] [--conns N] [--expect FILE]\n"
+		"               [--timeout MS] [-v]\n"
+		"Drive MPTCP between two network namespaces so that every path-manager event\n"
+		"type is emitted; with --expect, write one line per event the run caused:\n"
+		"  expect netns=<inode> event=<name> token=0x<local token, 8 hex digits>\n"
+		"Defaults: server 10.0.1.1,10.0.2.1  client 10.0.1.2,10.0.2.2  port %u\n"
+		"          conns 1  timeout %d ms per step\n"
+		"Exit: 0 ok, 1 usage, 2 setup error, 3 step not observed in time, 4 step failed\n",
+		TG_DEFAULT_PORT, TG_DEFAULT_TIMEOUT_MS);
+}
+
+static int parse_pair(const char *arg, struct in_addr out[2])
+{
+	char buf[2 * INET_ADDRSTRLEN + 1], *comma;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	comma = strchr(buf, ',');
+	if (!comma)
+		return -EINVAL;
+	*comma = '\0';
+	if (inet_pton(AF_INET, buf, &out[0]) != 1 || inet_pton(AF_INET, comma + 1, &out[1]) != 1)
+		return -EINVAL;
+	return out[0].s_addr == out[1].s_addr ? -EINVAL : 0;
+}
+
+static int parse_uint(const char *arg, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || *arg == '-' || *out < min || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_opt(int opt, const char *arg)
+{
+	unsigned long v;
+	int err = 0;
+
+	switch (opt) {
+	case 'S':
+		env.server_ns = arg;
+		break;
+	case 'C':
+		env.client_ns = arg;
+		break;
+	case 's':
+		return parse_pair(arg, env.srv);
+	case 'c':
+		return parse_pair(arg, env.cli);
+	case 'p':
+		err = parse_uint(arg, 1, 65535, &v);
+		env.port = v;
+		break;
+	case 'n':
+		err = parse_uint(arg, 1, 1000000, &v);
+		env.conns = v;
+		break;
+	case 'e':
+		env.expect = arg;
+		break;
+	case 't':
+		err = parse_uint(arg, 1, 600000, &v);
+		env.timeout_ms = v;
+		break;
+	case 'v':
+		env.verbose = 1;
+		break;
+	case 'h':
+		usage(stdout);
+		exit(EXIT_OK);
+	default:
+		err = -EINVAL;
+	}
+	return err;
+}
+
+static int parse_args(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "server-netns", required_argument, NULL, 'S' },
+		{ "client-netns", required_argument, NULL, 'C' },
+		{ "server-addr", required_argument, NULL, 's' },
+		{ "client-addr", required_argument, NULL, 'c' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "conns", required_argument, NULL, 'n' },
+		{ "expect", required_argument, NULL, 'e' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int opt, err = 0;
+
+	inet_pton(AF_INET, "10.0.1.1", &env.srv[0]);
+	inet_pton(AF_INET, "10.0.2.1", &env.srv[1]);
+	inet_pton(AF_INET, "10.0.1.2", &env.cli[0]);
+	inet_pton(AF_INET, "10.0.2.2", &env.cli[1]);
+	while (!err && (opt = getopt_long(argc, argv, "vh", opts, NULL)) != -1)
+		err = parse_opt(opt, optarg);
+	if (!err && (optind != argc || !env.server_ns || !env.client_ns))
+		err = -EINVAL;
+	if (err)
+		usage(stderr);
+	return err;
+}
+
+/* A failed run must not leave an older run's expectations behind. */
+static int expect_truncate(struct run *r)
+{
+	int fd;
+
+	if (!env.expect)
+		return 0;
+	fd = open(env.expect, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return fail(r, EXIT_SETUP, -errno, "%s: %s", env.expect, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct run r = {
+		.srv = { .name = "server", .nsfd = -1, .pm.fd = -1 },
+		.cli = { .name = "client", .nsfd = -1, .pm.fd = -1 },
+		.lfd = -1,
+		.mib_fd = -1,
+		.srv_inuse_fd = -1,
+		.cli_inuse_fd = -1,
+	};
+	unsigned int i;
+	int err;
+
+	if (parse_args(argc, argv))
+		return EXIT_USAGE;
+	r.t0 = now_ms();
+	err = expect_truncate(&r);
+	if (!err)
+		err = run_setup(&r);
+	for (i = 1; !err && i <= env.conns; i++)
+		err = run_conn(&r, i);
+	if (!err)
+		err = listener_close(&r);
+	if (!err)
+		err = expect_write(&r);
+	if (!err)
+		vlog(&r, "%u connection(s), %zu events expected", env.conns, r.nev);
+	run_cleanup(&r);
+	if (err && !r.code)
+		r.code = EXIT_STEP;
+	return err ? r.code : EXIT_OK;
+}
