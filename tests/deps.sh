@@ -9,7 +9,7 @@ PKGS=(
 	clang-format                        # make lint / make format
 	iproute2                            # host tests: netns, veth, ip mptcp monitor
 	qemu-system-x86 busybox-static cpio # VM tests: TCG guests on a busybox initramfs
-	xz-utils zstd kmod file             # kernel/module extraction, modinfo
+	xz-utils zstd lz4 kmod file         # kernel/module extraction (6.1 cloud: lz4), modinfo
 	ca-certificates                     # apt-get download over https mirrors
 )
 
