@@ -77,7 +77,8 @@ static void put_addrs(struct line *l, const struct evlat_record *r)
 	put(l, " family=%d", family == AF_INET ? 4 : 6);
 	if (r->flags & EVLAT_F_HAVE_SSK)
 		put_addr(l, "saddr", r->saddr, family, mapped);
-	put_addr(l, "daddr", r->daddr, family, mapped);
+	if (r->kind != EVLAT_K_LISTENER)
+		put_addr(l, "daddr", r->daddr, family, mapped);
 	if (r->sport)
 		put(l, " sport=%u", r->sport);
 	if (r->dport)

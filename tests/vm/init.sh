@@ -22,7 +22,8 @@ say() { echo "evlat-init: $*"; }
 
 mount_fs() { # TYPE TARGET [OPTIONS]
 	mkdir -p "$2"
-	mountpoint -q "$2" && return 0
+	# busybox-static (bookworm) has no mountpoint applet: read /proc/mounts
+	[ -r /proc/mounts ] && grep -q " $2 " /proc/mounts && return 0
 	if [ -n "${3:-}" ]; then
 		mount -t "$1" -o "$3" "$1" "$2"
 	else

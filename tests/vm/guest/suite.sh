@@ -59,7 +59,11 @@ sleep 0.5
 kill -INT $tracer
 wait $tracer
 check tracer_exit $?
-cat $W/evlat.err | tail -n 1
+tail -n 1 $W/evlat.err
+echo "--- records"
+cat $W/records.txt
+echo "--- expected"
+cat $W/expect.txt
 report records "$(grep -c '^ktime=' $W/records.txt)"
 report ringbuf_drops "$(sed -n 's/.* records, \([0-9]*\) ring buffer drops.*/\1/p' $W/evlat.err)"
 
@@ -67,6 +71,14 @@ report ringbuf_drops "$(sed -n 's/.* records, \([0-9]*\) ring buffer drops.*/\1/
 awk -f $GUEST/check_expect.awk $W/expect.txt $W/records.txt
 check records_match_expect $?
 report expected_events "$(grep -c '^expect ' $W/expect.txt)"
+# Every event type this kernel has must have been caused and recorded:
+# 8 types, plus LISTENER_CREATED/CLOSED where the kernel has them (6.2+).
+types=$(sed -n 's/.* event=\([a-z_]*\) .*/\1/p' $W/expect.txt | sort -u | wc -l)
+want=8
+grep -qx mptcp_event_pm_listener $W/probes.txt && want=10
+report event_types "$types"
+[ "$types" -eq $want ]
+check event_types_covered $?
 for ev in $(sed -n 's/.* event=\([a-z_]*\) .*/\1/p' $W/expect.txt | sort -u); do
 	report "records_$ev" "$(grep -c " event=$ev " $W/records.txt)"
 done
