@@ -15,11 +15,12 @@ check() { # name, status (0 = pass)
 	if [ "$2" -eq 0 ]; then report "check_$1" pass; else report "check_$1" fail; failures=$((failures + 1)); fi
 }
 
-# wait_for FILE PATTERN SECONDS: poll for a line, no blind sleeps
+# wait_for FILE PATTERN SECONDS [PID]: poll for a line while PID lives, no blind sleeps
 wait_for() {
 	i=0
 	while [ $i -lt $(($3 * 10)) ]; do
 		grep -q "$2" "$1" 2>/dev/null && return 0
+		[ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null && return 1
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -35,7 +36,7 @@ check netns_up $?
 # --- tracer + traffic --------------------------------------------------------
 $BIN/mptcp-evlat >$W/records.txt 2>$W/evlat.err &
 tracer=$!
-wait_for $W/evlat.err 'attached' 60
+wait_for $W/evlat.err 'attached' 60 $tracer
 check tracer_attached $?
 cat $W/evlat.err
 attached=$(sed -n 's/^mptcp-evlat: attached \([0-9]*\) probes.*/\1/p' $W/evlat.err)
