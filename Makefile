@@ -27,8 +27,10 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -I. -Iinclude
 	-Wall -Werror -Wno-unused-function -mcpu=v3 \
 	-fms-extensions -Wno-microsoft-anon-tag
 
-LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
-STATIC_LIBS := -static -lbpf -lelf -lz
+LIBS := $(shell $(PKG_CONFIG) --libs libbpf libmnl 2>/dev/null || echo -lbpf -lelf -lz -lmnl)
+# For guests: libbpf, libelf and zlib linked statically; bookworm ships no
+# libmnl.a, so libmnl and libc stay dynamic and tests/vm copies them along.
+STATIC_LIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lmnl
 
 ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -43,9 +45,11 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-LOADER_SRCS := src/main.c src/probes.c src/record_fmt.c src/names.c
+LOADER_SRCS := $(wildcard src/*.c)
 LOADER_OBJS := $(LOADER_SRCS:src/%.c=$(OUT)/%.o)
-UNIT_TESTS := $(OUT)/tests/test_record
+# everything but main(): what unit tests link against
+CORE_OBJS := $(filter-out $(OUT)/main.o,$(LOADER_OBJS))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 TRAFGEN_SRCS := $(wildcard tests/trafgen/*.c)
 
 .DELETE_ON_ERROR:
@@ -72,21 +76,21 @@ $(OUT)/%.o: src/%.c $(OUT)/evlat.skel.h | $(OUT)
 
 $(BIN): $(LOADER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS) -lm -o $@
 
 # the same objects, linked statically: a guest initramfs needs no libraries
 $(OUT)/static/$(BIN): $(LOADER_OBJS) | $(OUT)/static
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(STATIC_LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(STATIC_LIBS) -lm -o $@
 
 # --- tests -------------------------------------------------------------------
 $(OUT)/static/trafgen: $(TRAFGEN_SRCS) | $(OUT)/static
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -static $(TRAFGEN_SRCS) -o $@
 
-$(OUT)/tests/test_record: tests/unit/test_record.c $(OUT)/record_fmt.o $(OUT)/names.o | $(OUT)/tests
+$(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -lm -o $@
 
 test-unit: $(UNIT_TESTS)
 	$(Q)tests/unit/run $(UNIT_TESTS)

@@ -24,6 +24,7 @@
 /* Tunables, set by the loader before load (bcc convention: targ_*). */
 const volatile __u32 targ_netns = 0;	       /* 0: every namespace */
 const volatile __u32 targ_wakeup_bytes = 4096; /* wake the reader past this backlog */
+const volatile __u32 targ_mcgrp = 0;	       /* absolute genl group id of mptcp_pm_events */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -55,10 +56,9 @@ static __always_inline void count_drop(__u32 kind)
  * Reserve a record for socket @sk, or NULL when it is filtered out or the
  * ring is full (counted). The common header fields are filled in here.
  */
-static __always_inline struct evlat_record *rec_start(__u8 kind, __u8 event, const struct sock *sk)
+static __always_inline struct evlat_record *rec_start_ns(__u8 kind, __u8 event, __u32 netns)
 {
 	struct evlat_record *r;
-	__u32 netns = sk ? sk_netns(sk) : 0;
 
 	if (targ_netns && netns != targ_netns)
 		return NULL;
@@ -73,7 +73,14 @@ static __always_inline struct evlat_record *rec_start(__u8 kind, __u8 event, con
 	r->ktime_ns = bpf_ktime_get_ns();
 	r->cpu = bpf_get_smp_processor_id();
 	r->netns = netns;
-	if (sk)
+	return r;
+}
+
+static __always_inline struct evlat_record *rec_start(__u8 kind, __u8 event, const struct sock *sk)
+{
+	struct evlat_record *r = rec_start_ns(kind, event, sk_netns(sk));
+
+	if (r)
 		r->sk_state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	return r;
 }
@@ -165,13 +172,6 @@ static __always_inline int on_event(__u32 type, const struct mptcp_sock *msk,
 	return 0;
 }
 
-SEC("fentry/mptcp_event")
-int BPF_PROG(evlat_event, enum mptcp_event_type type, const struct mptcp_sock *msk,
-	     const struct sock *ssk, gfp_t gfp)
-{
-	return on_event(type, msk, ssk, gfp);
-}
-
 static __always_inline int on_announced(const struct mptcp_sock *msk, const struct sock *ssk,
 					const struct mptcp_addr_info *info)
 {
@@ -194,22 +194,7 @@ static __always_inline int on_announced(const struct mptcp_sock *msk, const stru
 	return 0;
 }
 
-/* Since 5.19 the subflow socket comes first (KERNELS.md). */
-SEC("fentry/mptcp_event_addr_announced")
-int BPF_PROG(evlat_announced, const struct sock *ssk, const struct mptcp_addr_info *info)
-{
-	return on_announced(ssk_msk(ssk), ssk, info);
-}
-
-/* 5.12 - 5.18: the MPTCP socket came first; chosen by the loader from BTF. */
-SEC("fentry/mptcp_event_addr_announced")
-int BPF_PROG(evlat_announced_msk, const struct mptcp_sock *msk, const struct mptcp_addr_info *info)
-{
-	return on_announced(msk, NULL, info);
-}
-
-SEC("fentry/mptcp_event_addr_removed")
-int BPF_PROG(evlat_removed, const struct mptcp_sock *msk, u8 id)
+static __always_inline int on_removed(const struct mptcp_sock *msk, __u8 id)
 {
 	struct evlat_record *r =
 		rec_start(EVLAT_K_REMOVED, EVLAT_EV_REMOVED, (const struct sock *)msk);
@@ -224,12 +209,11 @@ int BPF_PROG(evlat_removed, const struct mptcp_sock *msk, u8 id)
 
 /*
  * mptcp_close_ssk() is where SUB_CLOSED is decided: it is only sent while the
- * MPTCP socket is ESTABLISHED (and, since close_event_done, only once).
+ * MPTCP socket is ESTABLISHED (and, with close_event_done, only once).
  * Recording every call lets userspace tell "closed without event" apart.
  */
-SEC("fentry/mptcp_close_ssk")
-int BPF_PROG(evlat_close_ssk, struct sock *sk, struct sock *ssk,
-	     struct mptcp_subflow_context *subflow)
+static __always_inline int on_close_ssk(const struct sock *sk, const struct sock *ssk,
+					const struct mptcp_subflow_context *subflow)
 {
 	struct evlat_record *r = rec_start(EVLAT_K_CLOSE_SSK, 0, sk);
 
@@ -242,9 +226,7 @@ int BPF_PROG(evlat_close_ssk, struct sock *sk, struct sock *ssk,
 	return 0;
 }
 
-/* LISTENER_CREATED / LISTENER_CLOSED, since 6.2: optional. */
-SEC("fentry/mptcp_event_pm_listener")
-int BPF_PROG(evlat_listener, const struct sock *ssk, enum mptcp_event_type event)
+static __always_inline int on_listener(const struct sock *ssk, __u32 event)
 {
 	struct evlat_record *r = rec_start(EVLAT_K_LISTENER, event, ssk);
 
@@ -253,6 +235,161 @@ int BPF_PROG(evlat_listener, const struct sock *ssk, enum mptcp_event_type event
 	rec_put_ssk(r, ssk);
 	rec_submit(r);
 	return 0;
+}
+
+/*
+ * The event's message on its way to the multicast send: the genl command is
+ * the event type and, for every event but LISTENER_*, MPTCP_ATTR_TOKEN is the
+ * first attribute (pm_netlink.c puts it first since 5.10), at a fixed offset.
+ */
+#define NLMSG_HDRLEN_	  16
+#define GENL_HDRLEN_	  4
+#define MPTCP_ATTR_TOKEN_ 1
+
+struct evlat_msg_head {
+	__u8 nlmsghdr[NLMSG_HDRLEN_];
+	__u8 cmd, version;
+	__u16 reserved;
+	__u16 nla_len, nla_type;
+	__u32 token;
+};
+
+static __always_inline int on_send(__u32 netns, const struct sk_buff *skb, __u32 gfp)
+{
+	struct evlat_msg_head h;
+	struct evlat_record *r;
+	const void *data = BPF_CORE_READ(skb, data);
+
+	if (bpf_probe_read_kernel(&h, sizeof(h), data))
+		return 0;
+	r = rec_start_ns(EVLAT_K_SEND, h.cmd, netns);
+	if (!r)
+		return 0;
+	if ((h.nla_type & 0x3fff) == MPTCP_ATTR_TOKEN_ && h.nla_len >= 8)
+		r->token = h.token;
+	r->gfp = gfp;
+	rec_submit(r);
+	return 0;
+}
+
+static __always_inline int on_broadcast(const struct sock *nlsk, const struct sk_buff *skb,
+					__u32 group, __u32 gfp)
+{
+	/* every genl multicast goes through here: keep only mptcp_pm_events */
+	if (!targ_mcgrp || group != targ_mcgrp)
+		return 0;
+	return on_send(sk_netns(nlsk), skb, gfp);
+}
+
+/*
+ * Thin program stubs over the helpers above: an fentry and a kprobe twin for
+ * each target. The loader picks one per target from the kernel's BTF and
+ * what the kernel accepts (fentry first, kprobe when fentry is refused).
+ */
+SEC("fentry/mptcp_event")
+int BPF_PROG(fe_event, enum mptcp_event_type type, const struct mptcp_sock *msk,
+	     const struct sock *ssk, gfp_t gfp)
+{
+	return on_event(type, msk, ssk, gfp);
+}
+
+SEC("kprobe/mptcp_event")
+int BPF_KPROBE(kp_event, enum mptcp_event_type type, const struct mptcp_sock *msk,
+	       const struct sock *ssk, gfp_t gfp)
+{
+	return on_event(type, msk, ssk, gfp);
+}
+
+/* Since 5.19 the subflow socket comes first (KERNELS.md). */
+SEC("fentry/mptcp_event_addr_announced")
+int BPF_PROG(fe_announced, const struct sock *ssk, const struct mptcp_addr_info *info)
+{
+	return on_announced(ssk_msk(ssk), ssk, info);
+}
+
+SEC("kprobe/mptcp_event_addr_announced")
+int BPF_KPROBE(kp_announced, const struct sock *ssk, const struct mptcp_addr_info *info)
+{
+	return on_announced(ssk_msk(ssk), ssk, info);
+}
+
+/* 5.12 - 5.18: the MPTCP socket came first; chosen by the loader from BTF. */
+SEC("fentry/mptcp_event_addr_announced")
+int BPF_PROG(fe_announced_msk, const struct mptcp_sock *msk, const struct mptcp_addr_info *info)
+{
+	return on_announced(msk, NULL, info);
+}
+
+SEC("kprobe/mptcp_event_addr_announced")
+int BPF_KPROBE(kp_announced_msk, const struct mptcp_sock *msk, const struct mptcp_addr_info *info)
+{
+	return on_announced(msk, NULL, info);
+}
+
+SEC("fentry/mptcp_event_addr_removed")
+int BPF_PROG(fe_removed, const struct mptcp_sock *msk, u8 id)
+{
+	return on_removed(msk, id);
+}
+
+SEC("kprobe/mptcp_event_addr_removed")
+int BPF_KPROBE(kp_removed, const struct mptcp_sock *msk, u8 id)
+{
+	return on_removed(msk, id);
+}
+
+SEC("fentry/mptcp_close_ssk")
+int BPF_PROG(fe_close_ssk, struct sock *sk, struct sock *ssk, struct mptcp_subflow_context *subflow)
+{
+	return on_close_ssk(sk, ssk, subflow);
+}
+
+SEC("kprobe/mptcp_close_ssk")
+int BPF_KPROBE(kp_close_ssk, struct sock *sk, struct sock *ssk,
+	       struct mptcp_subflow_context *subflow)
+{
+	return on_close_ssk(sk, ssk, subflow);
+}
+
+/* LISTENER_CREATED / LISTENER_CLOSED, since 6.2: optional. */
+SEC("fentry/mptcp_event_pm_listener")
+int BPF_PROG(fe_listener, const struct sock *ssk, enum mptcp_event_type event)
+{
+	return on_listener(ssk, event);
+}
+
+SEC("kprobe/mptcp_event_pm_listener")
+int BPF_KPROBE(kp_listener, const struct sock *ssk, enum mptcp_event_type event)
+{
+	return on_listener(ssk, event);
+}
+
+/* Send path, 6.12+: MPTCP's own multicast helper (inlined in 6.1). */
+SEC("fentry/mptcp_nl_mcast_send")
+int BPF_PROG(fe_mcast_send, struct net *net, struct sk_buff *skb, gfp_t gfp)
+{
+	return on_send(BPF_CORE_READ(net, ns.inum), skb, gfp);
+}
+
+SEC("kprobe/mptcp_nl_mcast_send")
+int BPF_KPROBE(kp_mcast_send, struct net *net, struct sk_buff *skb, gfp_t gfp)
+{
+	return on_send(BPF_CORE_READ(net, ns.inum), skb, gfp);
+}
+
+/* Send path where mptcp_nl_mcast_send() is inlined (6.1): filtered by group. */
+SEC("fentry/netlink_broadcast")
+int BPF_PROG(fe_broadcast, struct sock *ssk, struct sk_buff *skb, u32 portid, u32 group,
+	     gfp_t allocation)
+{
+	return on_broadcast(ssk, skb, group, allocation);
+}
+
+SEC("kprobe/netlink_broadcast")
+int BPF_KPROBE(kp_broadcast, struct sock *ssk, struct sk_buff *skb, u32 portid, u32 group,
+	       gfp_t allocation)
+{
+	return on_broadcast(ssk, skb, group, allocation);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -23,6 +23,7 @@ enum evlat_kind {
 	EVLAT_K_REMOVED = 3,   /* mptcp_event_addr_removed(msk, id) */
 	EVLAT_K_CLOSE_SSK = 4, /* mptcp_close_ssk(sk, ssk, subflow) */
 	EVLAT_K_LISTENER = 5,  /* mptcp_event_pm_listener(ssk, event), 6.2+ */
+	EVLAT_K_SEND = 6,      /* the event's message reaches the multicast send path */
 	EVLAT_K_MAX,
 };
 

@@ -1,211 +1,190 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * mptcp-evlat loader: attach the fentry probes of bpf/evlat.bpf.c and print
- * each ring-buffer record as one key=value line until SIGINT/SIGTERM or the
- * end of -d DURATION.
+ * mptcp-evlat: match every MPTCP path-manager event the kernel sends (fentry
+ * probes, bpf/evlat.bpf.c) with its arrival on the mptcp_pm_events netlink
+ * group, and report per-event-type latency and loss.
+ *
+ * One thread, one epoll loop over the ring buffer, the netlink socket and a
+ * signalfd; deadlines (-i, -d, correlation expiry) are checked every turn.
  */
-#include <argp.h>
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
-#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
-#include <linux/capability.h>
 
-#include <bpf/btf.h>
-#include <bpf/libbpf.h>
-
-#include "evlat.skel.h"
-#include "evlat_record.h"
+#include "selfcheck.h"
+#include "correlate.h"
+#include "event.h"
 #include "exit_codes.h"
-#include "probes.h"
+#include "genl.h"
+#include "options.h"
 #include "record_fmt.h"
+#include "output.h"
+#include "stats.h"
+#include "tracer.h"
 
-#define POLL_MS 100 /* the BPF side wakes us only past a backlog */
+#define POLL_MS	  100 /* the BPF side wakes us only past a backlog: poll the rest */
+#define NETNS_DIR "/run/netns/"
 
-static struct env {
-	bool verbose;
-	long duration_s;
-	unsigned int ringbuf_kib;
-} env = { .ringbuf_kib = 256 };
-
-struct state {
-	struct evlat_bpf *skel;
-	struct probe_set probes;
-	struct ring_buffer *rb;
-	int epfd, sigfd, timerfd;
-	unsigned long long records;
-	unsigned long long bad_records;
-	bool done;
+struct app {
+	struct tracer tracer;
+	struct genl_listener nl;
+	struct correlator *corr;
+	struct stats stats;
+	int epfd, sigfd;
+	unsigned long long records, bad_records;
+	__u64 start_ns, next_print_ns, end_ns;
+	bool tracing, done;
+	int err; /* first runtime error (negative errno) */
 };
 
-const char *argp_program_version = "mptcp-evlat " EVLAT_VERSION;
-static const char doc[] = "Trace the kernel's MPTCP path-manager events (fentry probes).\n\n"
-			  "Prints one line per kernel event record until Ctrl-C.\n\n"
-			  "EXAMPLES:\n"
-			  "    mptcp-evlat            # trace until Ctrl-C\n"
-			  "    mptcp-evlat -d 10      # trace for 10 seconds\n";
-
-static const struct argp_option opts[] = {
-	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0 },
-	{ "ringbuf-kib", 'r', "KIB", 0, "Ring buffer size in KiB, a power of 2 (default 256)", 0 },
-	{ "verbose", 'v', NULL, 0, "Print libbpf debug output", 0 },
-	{},
-};
-
-static long parse_num(const char *arg, long min, long max, struct argp_state *st, const char *what)
+static __u64 now_ns(void)
 {
-	char *end;
-	long v;
+	struct timespec ts;
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < min || v > max)
-		argp_error(st, "invalid %s: %s (expected %ld..%ld)", what, arg, min, max);
-	return v;
-}
-
-static error_t parse_arg(int key, char *arg, struct argp_state *st)
-{
-	switch (key) {
-	case 'd':
-		env.duration_s = parse_num(arg, 1, INT_MAX, st, "duration");
-		break;
-	case 'r':
-		env.ringbuf_kib = parse_num(arg, 4, 1 << 20, st, "ring buffer size");
-		if (env.ringbuf_kib & (env.ringbuf_kib - 1))
-			argp_error(st, "ring buffer size must be a power of 2: %s", arg);
-		break;
-	case 'v':
-		env.verbose = true;
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(st, "unexpected argument: %s", arg);
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-	return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	if (level == LIBBPF_DEBUG && !env.verbose)
-		return 0;
 	if (!env.verbose)
 		return 0; /* our own message says what failed; -v shows libbpf's */
 	return vfprintf(stderr, fmt, args);
 }
 
-static void die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void die_msg(const char *fmt, ...)
+static void emit(struct app *a, const struct evlat_event *ev)
 {
-	va_list ap;
-
-	fputs("mptcp-evlat: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	if (!options_want(ev->type, ev->token))
+		return;
+	if (stats_add(&a->stats, ev) && !a->err)
+		a->err = -ENOMEM;
+	if (env.json)
+		json_event(stdout, ev);
+	else if (env.verbose)
+		text_event(stderr, ev);
 }
 
-/* Root, or CAP_BPF + CAP_PERFMON (5.8+), or CAP_SYS_ADMIN. */
-static bool have_privileges(void)
+static void on_result(void *ctx, const struct corr_result *res)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = {};
-	__u64 eff;
+	struct app *a = ctx;
+	struct evlat_event ev;
 
-	if (syscall(SYS_capget, &hdr, data))
-		return geteuid() == 0;
-	eff = data[0].effective | (__u64)data[1].effective << 32;
-	if (eff & (1ULL << CAP_SYS_ADMIN))
-		return true;
-	return (eff & (1ULL << 39)) && (eff & (1ULL << 38)); /* CAP_BPF, CAP_PERFMON */
+	event_from_corr(res, &ev);
+	if (!res->have_hook)
+		ev.netns = a->nl.netns;
+	emit(a, &ev);
 }
 
-static int handle_record(void *ctx, void *data, size_t len)
+static int on_record(void *ctx, void *data, size_t len)
 {
-	struct state *s = ctx;
-	char line[512];
-	int n = record_format(data, len, line, sizeof(line));
+	struct app *a = ctx;
+	struct evlat_record r;
 
-	if (n < 0) {
-		s->bad_records++;
+	if (len != sizeof(r) || ((const struct evlat_record *)data)->kind == EVLAT_K_NONE ||
+	    ((const struct evlat_record *)data)->kind >= EVLAT_K_MAX) {
+		a->bad_records++;
 		return 0;
 	}
-	s->records++;
-	puts(line);
+	memcpy(&r, data, sizeof(r));
+	a->records++;
+	if (env.records) {
+		char line[512];
+
+		if (record_format(&r, sizeof(r), line, sizeof(line)) > 0)
+			puts(line);
+		return 0;
+	}
+	corr_add_record(a->corr, &r, now_ns());
 	return 0;
 }
 
-static int open_and_load(struct state *s)
+static void on_nl(void *ctx, const struct nl_event *nl)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int err;
+	struct app *a = ctx;
+	struct evlat_event ev;
 
-	if (!vmlinux) {
-		die_msg("no kernel BTF (/sys/kernel/btf/vmlinux): needs CONFIG_DEBUG_INFO_BTF=y");
-		return EXIT_NO_BTF;
+	if (env.records)
+		return;
+	if (a->tracing) {
+		corr_add_nl(a->corr, nl, a->nl.netns);
+		return;
 	}
-	s->skel = evlat_bpf__open();
-	if (!s->skel) {
-		err = -errno;
-		btf__free(vmlinux);
-		die_msg("cannot open BPF object: %s", strerror(-err));
-		return EXIT_RUNTIME;
-	}
-	bpf_map__set_max_entries(s->skel->maps.events, env.ringbuf_kib * 1024);
-	err = probes_select(&s->probes, s->skel, vmlinux);
-	btf__free(vmlinux);
-	if (err) {
-		for (int i = 0; i < s->probes.n; i++)
-			if (s->probes.p[i].state == PROBE_MISSING && s->probes.p[i].mandatory)
-				die_msg("kernel has no %s(): is MPTCP built in (CONFIG_MPTCP)?",
-					s->probes.p[i].target);
-		return EXIT_NO_MPTCP;
-	}
-	err = evlat_bpf__load(s->skel);
-	if (err) {
-		die_msg("kernel refused the BPF programs: %s%s", strerror(-err),
-			err == -EPERM ? " (fentry not permitted by this kernel?)" : "");
-		return EXIT_BPF_REFUSED;
-	}
-	return EXIT_OK;
+	event_from_nl(nl, a->nl.netns, &ev);
+	emit(a, &ev);
 }
 
-static int attach(struct state *s)
+/* -N NAME means /run/netns/NAME, as with ip -n */
+static const char *netns_path(const char *arg, char *buf, size_t size)
 {
-	int err = probes_attach(&s->probes);
+	if (!arg || strchr(arg, '/'))
+		return arg;
+	snprintf(buf, size, NETNS_DIR "%s", arg);
+	return buf;
+}
 
-	for (int i = 0; i < s->probes.n; i++) {
-		struct probe *p = &s->probes.p[i];
+static int open_netlink(struct app *a)
+{
+	char buf[256];
+	const char *path = netns_path(env.netns, buf, sizeof(buf));
+	int err = genl_listener_open(&a->nl, path, 8 << 20);
 
-		if (p->state == PROBE_MISSING)
-			fprintf(stderr, "mptcp-evlat: notice: %s() not in this kernel, skipped\n",
-				p->target);
-		else if (p->state == PROBE_FAILED)
-			fprintf(stderr, "mptcp-evlat: %s: cannot attach to %s(): %s\n",
-				p->mandatory ? "error" : "notice", p->target, strerror(-p->err));
+	if (!err)
+		return 0;
+	switch (err) {
+	case -ENOENT:
+		fprintf(stderr, "mptcp-evlat: no network namespace '%s'\n", path);
+		return EXIT_USAGE;
+	case -EPERM:
+	case -EACCES:
+		fprintf(stderr,
+			"mptcp-evlat: cannot join mptcp_pm_events: %s (needs "
+			"CAP_NET_ADMIN)\n",
+			strerror(-err));
+		return EXIT_PRIVILEGE;
+	case -EAFNOSUPPORT:
+	case -EPROTONOSUPPORT:
+		fprintf(stderr, "mptcp-evlat: no mptcp_pm netlink family: is MPTCP built in "
+				"(CONFIG_MPTCP=y)?\n");
+		return EXIT_NO_MPTCP;
 	}
-	if (err)
-		return EXIT_BPF_REFUSED;
-	fprintf(stderr,
-		"mptcp-evlat: attached %d probes:", probes_count(&s->probes, PROBE_ATTACHED));
-	for (int i = 0; i < s->probes.n; i++)
-		if (s->probes.p[i].state == PROBE_ATTACHED)
-			fprintf(stderr, " %s", s->probes.p[i].target);
-	fputc('\n', stderr);
-	return EXIT_OK;
+	fprintf(stderr, "mptcp-evlat: netlink listener: %s\n", strerror(-err));
+	return EXIT_RUNTIME;
+}
+
+static int open_tracer(struct app *a)
+{
+	struct tracer_cfg cfg = {
+		/* --records without -N: every namespace */
+		.netns = env.records && !env.netns ? 0 : a->nl.netns,
+		.mcgrp = a->nl.group_id,
+		.ringbuf_kib = env.ringbuf_kib,
+		.force_kprobe = env.force_kprobe,
+		.cb = on_record,
+		.ctx = a,
+	};
+	struct corr_opts co = {
+		.capacity = env.capacity,
+		.timeout_ns = env.timeout_ms * 1000000ULL,
+		.cb = on_result,
+		.ctx = a,
+	};
+	int ret = tracer_open(&a->tracer, &cfg);
+
+	if (ret)
+		return ret;
+	a->corr = corr_new(&co);
+	if (!a->corr) {
+		fprintf(stderr, "mptcp-evlat: out of memory for %u pending events\n", env.capacity);
+		return EXIT_RUNTIME;
+	}
+	a->tracing = true;
+	return 0;
 }
 
 static int epoll_add(int epfd, int fd)
@@ -215,122 +194,181 @@ static int epoll_add(int epfd, int fd)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
-static int setup_loop(struct state *s)
+static int setup_loop(struct app *a)
 {
 	sigset_t mask;
 
-	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), handle_record, s, NULL);
-	if (!s->rb)
-		return -errno;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL))
 		return -errno;
-	s->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (s->sigfd < 0)
+	a->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	a->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (a->sigfd < 0 || a->epfd < 0)
 		return -errno;
-	s->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (s->epfd < 0)
+	if (epoll_add(a->epfd, a->sigfd) || epoll_add(a->epfd, genl_listener_fd(&a->nl)))
 		return -errno;
-	if (env.duration_s) {
-		struct itimerspec its = { .it_value.tv_sec = env.duration_s };
-
-		s->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-		if (s->timerfd < 0 || timerfd_settime(s->timerfd, 0, &its, NULL))
-			return -errno;
-		if (epoll_add(s->epfd, s->timerfd))
-			return -errno;
-	}
-	if (epoll_add(s->epfd, s->sigfd) || epoll_add(s->epfd, ring_buffer__epoll_fd(s->rb)))
+	if (a->tracing && epoll_add(a->epfd, tracer_ringbuf_fd(&a->tracer)))
 		return -errno;
+	a->start_ns = now_ns();
+	a->stats.start_ns = a->start_ns;
+	if (env.interval_s)
+		a->next_print_ns = a->start_ns + env.interval_s * 1000000000ULL;
+	if (env.duration_s)
+		a->end_ns = a->start_ns + env.duration_s * 1000000000ULL;
 	return 0;
 }
 
-static int run_loop(struct state *s)
+static void fill_info(struct app *a, struct run_info *info, struct corr_stats *cs, __u64 now)
+{
+	memset(info, 0, sizeof(*info));
+	info->duration_ns = now - a->stats.start_ns;
+	info->genl_only = !a->tracing;
+	info->nl_messages = a->nl.messages;
+	info->nl_overruns = a->nl.overruns;
+	info->nl_errors = a->nl.errors;
+	if (!a->tracing)
+		return;
+	info->records = a->records;
+	info->ringbuf_drops = tracer_drops(&a->tracer);
+	corr_get_stats(a->corr, cs);
+	info->corr = cs;
+	info->probes = &a->tracer.probes;
+}
+
+static void print_stats(struct app *a, __u64 now)
+{
+	struct run_info info;
+	struct corr_stats cs;
+
+	fill_info(a, &info, &cs, now);
+	if (env.records) {
+		fprintf(stderr, "mptcp-evlat: %llu records, %llu ring buffer drops\n", info.records,
+			info.ringbuf_drops);
+		return;
+	}
+	if (env.json) {
+		json_summary(stdout, &a->stats, &info);
+	} else {
+		if (env.timestamp)
+			text_timestamp(stdout);
+		text_histograms(stdout, &a->stats);
+		text_summary(stdout, &a->stats, &info);
+	}
+	fflush(stdout);
+}
+
+/* One turn: drain both sources, expire, print on interval. */
+static int loop_turn(struct app *a, const struct epoll_event *evs, int n)
+{
+	__u64 now;
+	int err;
+
+	for (int i = 0; i < n; i++)
+		if (evs[i].data.fd == a->sigfd)
+			a->done = true;
+	err = genl_listener_read(&a->nl, on_nl, a);
+	if (err < 0)
+		return err;
+	if (a->tracing) {
+		err = tracer_consume(&a->tracer);
+		if (err < 0)
+			return err;
+		corr_expire(a->corr, now_ns());
+	}
+	now = now_ns();
+	if (a->end_ns && now >= a->end_ns)
+		a->done = true;
+	if (a->next_print_ns && now >= a->next_print_ns && !a->done) {
+		print_stats(a, now);
+		stats_reset(&a->stats, now);
+		a->next_print_ns += env.interval_s * 1000000000ULL;
+	}
+	return a->err;
+}
+
+static int run_loop(struct app *a)
 {
 	struct epoll_event evs[4];
+	int err = 0;
 
-	while (!s->done) {
-		int n = epoll_wait(s->epfd, evs, 4, POLL_MS);
+	while (!a->done && !err) {
+		int n = epoll_wait(a->epfd, evs, 4, POLL_MS);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if (n < 0 && errno != EINTR)
 			return -errno;
-		}
-		for (int i = 0; i < n; i++)
-			if (evs[i].data.fd == s->sigfd || evs[i].data.fd == s->timerfd)
-				s->done = true;
-		if (ring_buffer__consume(s->rb) < 0)
-			return -EIO;
-		fflush(stdout);
+		err = loop_turn(a, evs, n < 0 ? 0 : n);
+		if (env.json)
+			fflush(stdout);
 	}
-	return 0;
+	return err;
 }
 
-static unsigned long long ringbuf_drops(struct state *s)
+/* At exit: the last records and events, then everything still pending. */
+static void drain(struct app *a)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	unsigned long long total = 0;
-	__u64 vals[ncpu > 0 ? ncpu : 1];
-
-	for (__u32 k = 0; ncpu > 0 && k < EVLAT_K_MAX; k++) {
-		if (bpf_map__lookup_elem(s->skel->maps.drops, &k, sizeof(k), vals, sizeof(vals), 0))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			total += vals[c];
-	}
-	return total;
+	genl_listener_read(&a->nl, on_nl, a);
+	if (!a->tracing)
+		return;
+	tracer_consume(&a->tracer);
+	corr_flush(a->corr);
 }
 
-static void report(struct state *s)
+static void cleanup(struct app *a)
 {
-	fprintf(stderr, "mptcp-evlat: %llu records, %llu ring buffer drops", s->records,
-		ringbuf_drops(s));
-	if (s->bad_records)
-		fprintf(stderr, ", %llu malformed records ignored", s->bad_records);
-	fputc('\n', stderr);
+	if (a->tracing || a->tracer.skel)
+		tracer_close(&a->tracer);
+	corr_free(a->corr);
+	genl_listener_close(&a->nl);
+	stats_free(&a->stats);
+	if (a->epfd >= 0)
+		close(a->epfd);
+	if (a->sigfd >= 0)
+		close(a->sigfd);
+}
+
+static int run(struct app *a)
+{
+	int ret = open_netlink(a);
+
+	if (!ret && !env.genl_only)
+		ret = open_tracer(a);
+	if (ret)
+		return ret;
+	ret = setup_loop(a);
+	if (!ret) {
+		fprintf(stderr, "mptcp-evlat: %s netns %u; Ctrl-C to stop\n",
+			a->tracing ? "tracing MPTCP events in" : "listening to mptcp_pm_events in",
+			a->nl.netns);
+		ret = run_loop(a);
+	}
+	drain(a);
+	if (ret) {
+		fprintf(stderr, "mptcp-evlat: event loop: %s\n", strerror(-ret));
+		return EXIT_RUNTIME;
+	}
+	print_stats(a, now_ns());
+	if (a->bad_records)
+		fprintf(stderr, "mptcp-evlat: %llu malformed records ignored\n", a->bad_records);
+	return EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
-	struct state s = { .epfd = -1, .sigfd = -1, .timerfd = -1 };
-	int ret, err;
+	struct app a = { .epfd = -1, .sigfd = -1 };
+	int ret;
 
-	argp_err_exit_status = EXIT_USAGE;
-	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return EXIT_USAGE;
-	if (!have_privileges()) {
-		die_msg("needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)");
+	options_parse(argc, argv);
+	libbpf_set_print(libbpf_print);
+	if (!env.genl_only && !have_bpf_privileges()) {
+		fprintf(stderr, "mptcp-evlat: needs root (CAP_BPF and CAP_PERFMON, or "
+				"CAP_SYS_ADMIN); --genl-only needs CAP_NET_ADMIN only\n");
 		return EXIT_PRIVILEGE;
 	}
-	libbpf_set_print(libbpf_print);
-
-	ret = open_and_load(&s);
-	if (ret)
-		goto cleanup;
-	ret = attach(&s);
-	if (ret)
-		goto cleanup;
-	err = setup_loop(&s);
-	if (!err)
-		err = run_loop(&s);
-	if (err) {
-		die_msg("event loop: %s", strerror(-err));
-		ret = EXIT_RUNTIME;
-	}
-	report(&s);
-cleanup:
-	ring_buffer__free(s.rb);
-	probes_destroy(&s.probes);
-	evlat_bpf__destroy(s.skel);
-	if (s.epfd >= 0)
-		close(s.epfd);
-	if (s.sigfd >= 0)
-		close(s.sigfd);
-	if (s.timerfd >= 0)
-		close(s.timerfd);
+	if (env.check)
+		return selfcheck_run();
+	ret = run(&a);
+	cleanup(&a);
 	return ret;
 }

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Hook record <-> send record <-> netlink event matching.
+ *
+ * All entries are preallocated. An entry is on two index lists at once:
+ * - its hash bucket's chain, in arrival order, so the first candidate found
+ *   is the oldest (FIFO among equal keys);
+ * - the age list while it waits for its other half (expiry, eviction), or
+ *   the ready list once hook and netlink event are matched and only a send
+ *   record may still come (reported by corr_expire(): see correlate.h).
+ * Free entries are chained through the list link.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "correlate.h"
+
+#define NIL UINT32_MAX
+
+enum { LK_HASH, LK_LIST, LK_NR };
+
+enum ent_state {
+	E_FREE,
+	E_HOOK,	   /* hook record (send record maybe) waiting for its netlink event */
+	E_NL,	   /* netlink event waiting for its hook record */
+	E_MATCHED, /* both halves, no send record yet: on the ready list */
+};
+
+struct corr_link {
+	__u32 prev, next;
+};
+
+struct corr_list {
+	__u32 head, tail;
+};
+
+struct corr_entry {
+	struct corr_result res; /* handed to the callback as is */
+	__u64 t_ns;		/* arrival of the first half: the expiry clock */
+	__u32 netns, token;	/* hash key, with res.event */
+	__u32 bucket;
+	__u8 state;
+	struct corr_link lk[LK_NR];
+};
+
+struct correlator {
+	struct corr_opts opts;
+	struct corr_entry *ents;
+	struct corr_list *buckets;
+	__u32 bucket_mask;
+	struct corr_list free, age, ready;
+	struct corr_stats st;
+};
+
+static void lst_append(struct correlator *c, struct corr_list *l, __u32 i, int k)
+{
+	struct corr_entry *e = &c->ents[i];
+
+	e->lk[k].prev = l->tail;
+	e->lk[k].next = NIL;
+	if (l->tail != NIL)
+		c->ents[l->tail].lk[k].next = i;
+	else
+		l->head = i;
+	l->tail = i;
+}
+
+static void lst_del(struct correlator *c, struct corr_list *l, __u32 i, int k)
+{
+	struct corr_link *lk = &c->ents[i].lk[k];
+
+	if (lk->prev != NIL)
+		c->ents[lk->prev].lk[k].next = lk->next;
+	else
+		l->head = lk->next;
+	if (lk->next != NIL)
+		c->ents[lk->next].lk[k].prev = lk->prev;
+	else
+		l->tail = lk->prev;
+}
+
+static __u32 key_bucket(const struct correlator *c, __u32 netns, __u8 event, __u32 token)
+{
+	__u64 k = ((__u64)netns << 32 | token) ^ ((__u64)event << 56);
+
+	/* Fibonacci hashing: the top bits of the product mix every input bit */
+	return (__u32)((k * 0x9e3779b97f4a7c15ULL) >> 32) & c->bucket_mask;
+}
+
+static bool key_eq(const struct corr_entry *e, __u32 netns, __u8 event, __u32 token)
+{
+	return e->netns == netns && e->res.event == event && e->token == token;
+}
+
+/* An address reduced to one spelling: IPv4-mapped IPv6 becomes IPv4. */
+struct norm_addr {
+	__u8 family;
+	__u8 a[16];
+};
+
+static void addr_norm(struct norm_addr *n, __u8 family, const __u8 *a)
+{
+	static const __u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	memset(n, 0, sizeof(*n));
+	if (family == AF_INET6 && !memcmp(a, v4mapped, sizeof(v4mapped))) {
+		n->family = AF_INET;
+		memcpy(n->a, a + 12, 4);
+	} else if (family == AF_INET) {
+		n->family = AF_INET;
+		memcpy(n->a, a, 4);
+	} else {
+		n->family = family;
+		memcpy(n->a, a, 16);
+	}
+}
+
+static bool addr_eq(__u8 rfam, const __u8 *ra, __u8 nfam, const __u8 *na)
+{
+	struct norm_addr x, y;
+
+	addr_norm(&x, rfam, ra);
+	addr_norm(&y, nfam, na);
+	return !memcmp(&x, &y, sizeof(x));
+}
+
+/* The fields that tell apart two events of one (netns, type, token). */
+enum { M_SADDR = 1, M_DADDR = 2, M_SPORT = 4, M_DPORT = 8, M_REM_ID = 16 };
+
+static unsigned int ident_fields(__u8 event)
+{
+	switch (event) {
+	case EVLAT_EV_CREATED:
+	case EVLAT_EV_ESTABLISHED:
+	case EVLAT_EV_SUB_ESTABLISHED:
+	case EVLAT_EV_SUB_CLOSED:
+	case EVLAT_EV_SUB_PRIORITY:
+		return M_SADDR | M_DADDR | M_SPORT | M_DPORT;
+	case EVLAT_EV_ANNOUNCED:
+		return M_REM_ID | M_DADDR;
+	case EVLAT_EV_REMOVED:
+		return M_REM_ID;
+	case EVLAT_EV_LISTENER_CREATED:
+	case EVLAT_EV_LISTENER_CLOSED:
+		return M_SADDR | M_SPORT;
+	default:
+		return 0; /* CLOSED and unknown types: the token says it all */
+	}
+}
+
+/*
+ * Compare each identifying field that both sides carry: a record has
+ * addresses and ports when it has a family; a message, per attribute.
+ */
+static bool fields_match(const struct evlat_record *r, const struct nl_event *ev)
+{
+	unsigned int m = ident_fields(r->event), p = ev->present;
+	bool addrs = r->family != 0;
+
+	if ((m & M_REM_ID) && (p & NLE_REM_ID) && r->rem_id != ev->rem_id)
+		return false;
+	if ((m & M_SADDR) && addrs && (p & NLE_SADDR) &&
+	    !addr_eq(r->family, r->saddr, ev->family, ev->saddr))
+		return false;
+	if ((m & M_DADDR) && addrs && (p & NLE_DADDR) &&
+	    !addr_eq(r->family, r->daddr, ev->family, ev->daddr))
+		return false;
+	if ((m & M_SPORT) && addrs && (p & NLE_SPORT) && r->sport != ev->sport)
+		return false;
+	if ((m & M_DPORT) && addrs && (p & NLE_DPORT) && r->dport != ev->dport)
+		return false;
+	return true;
+}
+
+static void ent_release(struct correlator *c, __u32 i)
+{
+	struct corr_entry *e = &c->ents[i];
+
+	lst_del(c, &c->buckets[e->bucket], i, LK_HASH);
+	lst_del(c, e->state == E_MATCHED ? &c->ready : &c->age, i, LK_LIST);
+	e->state = E_FREE;
+	lst_append(c, &c->free, i, LK_LIST);
+	c->st.pending--;
+}
+
+static void report(struct correlator *c, __u32 i, enum corr_status status)
+{
+	struct corr_entry *e = &c->ents[i];
+
+	e->res.status = status;
+	switch (status) {
+	case CORR_DELIVERED:
+		c->st.delivered++;
+		break;
+	case CORR_NOT_DELIVERED:
+		c->st.not_delivered++;
+		break;
+	case CORR_UNMATCHED_NL:
+		c->st.unmatched_nl++;
+		break;
+	case CORR_EVICTED:
+		c->st.evicted++;
+		break;
+	}
+	if (c->opts.cb)
+		c->opts.cb(c->opts.ctx, &e->res);
+	ent_release(c, i);
+}
+
+/*
+ * Make room: the oldest entry still waiting for a half goes. Only when every
+ * entry is a matched pair does one go early, and it is a delivery: it has
+ * both halves, it merely stops waiting for its send record.
+ */
+static void evict_one(struct correlator *c)
+{
+	if (c->age.head != NIL)
+		report(c, c->age.head, CORR_EVICTED);
+	else
+		report(c, c->ready.head, CORR_DELIVERED);
+}
+
+static __u32 ent_alloc(struct correlator *c, enum ent_state state, __u32 netns, __u8 event,
+		       __u32 token, __u64 t_ns)
+{
+	struct corr_entry *e;
+	__u32 i;
+
+	if (c->free.head == NIL)
+		evict_one(c);
+	i = c->free.head;
+	lst_del(c, &c->free, i, LK_LIST);
+	e = &c->ents[i];
+	memset(&e->res, 0, sizeof(e->res));
+	e->res.event = event;
+	e->state = state;
+	e->netns = netns;
+	e->token = token;
+	e->t_ns = t_ns;
+	e->bucket = key_bucket(c, netns, event, token);
+	lst_append(c, &c->buckets[e->bucket], i, LK_HASH);
+	lst_append(c, &c->age, i, LK_LIST);
+	if (++c->st.pending > c->st.pending_max)
+		c->st.pending_max = c->st.pending;
+	return i;
+}
+
+/* Hook and netlink event are paired: wait for the send record, or report. */
+static void pair_done(struct correlator *c, __u32 i)
+{
+	struct corr_entry *e = &c->ents[i];
+
+	if (e->res.have_send) {
+		report(c, i, CORR_DELIVERED);
+		return;
+	}
+	lst_del(c, &c->age, i, LK_LIST);
+	e->state = E_MATCHED;
+	lst_append(c, &c->ready, i, LK_LIST);
+}
+
+/* Oldest netlink event this hook record may have produced. */
+static __u32 find_nl(const struct correlator *c, const struct evlat_record *r)
+{
+	__u32 i = c->buckets[key_bucket(c, r->netns, r->event, r->token)].head;
+
+	for (; i != NIL; i = c->ents[i].lk[LK_HASH].next) {
+		const struct corr_entry *e = &c->ents[i];
+
+		if (e->state == E_NL && key_eq(e, r->netns, r->event, r->token) &&
+		    r->ktime_ns <= e->res.nl.recv_ns && fields_match(r, &e->res.nl))
+			return i;
+	}
+	return NIL;
+}
+
+static void add_hook(struct correlator *c, const struct evlat_record *r, __u64 now_ns)
+{
+	__u32 i = find_nl(c, r);
+	struct corr_entry *e;
+
+	if (i == NIL) {
+		i = ent_alloc(c, E_HOOK, r->netns, r->event, r->token, now_ns);
+		e = &c->ents[i];
+		e->res.hook = *r;
+		e->res.have_hook = true;
+		return;
+	}
+	e = &c->ents[i];
+	e->res.hook = *r;
+	e->res.have_hook = true;
+	/*
+	 * Send records follow hook records in ring order: move the entry behind
+	 * the hook records that came before this one, so that a send record
+	 * finds the oldest hook first.
+	 */
+	lst_del(c, &c->buckets[e->bucket], i, LK_HASH);
+	lst_append(c, &c->buckets[e->bucket], i, LK_HASH);
+	pair_done(c, i);
+}
+
+static void add_send(struct correlator *c, const struct evlat_record *r)
+{
+	__u32 i = c->buckets[key_bucket(c, r->netns, r->event, r->token)].head;
+
+	for (; i != NIL; i = c->ents[i].lk[LK_HASH].next) {
+		struct corr_entry *e = &c->ents[i];
+
+		if ((e->state == E_HOOK || e->state == E_MATCHED) && !e->res.have_send &&
+		    key_eq(e, r->netns, r->event, r->token) && e->res.hook.ktime_ns <= r->ktime_ns)
+			break;
+	}
+	if (i == NIL) {
+		c->st.orphan_send++;
+		return;
+	}
+	c->ents[i].res.have_send = true;
+	c->ents[i].res.send_ns = r->ktime_ns;
+	if (c->ents[i].state == E_MATCHED)
+		report(c, i, CORR_DELIVERED);
+}
+
+void corr_add_record(struct correlator *c, const struct evlat_record *r, __u64 now_ns)
+{
+	switch (r->kind) {
+	case EVLAT_K_EVENT:
+	case EVLAT_K_ANNOUNCED:
+	case EVLAT_K_REMOVED:
+	case EVLAT_K_LISTENER:
+		add_hook(c, r, now_ns);
+		break;
+	case EVLAT_K_SEND:
+		add_send(c, r);
+		break;
+	default:
+		break; /* CLOSE_SSK tells no event apart; unknown kinds are not ours */
+	}
+}
+
+void corr_add_nl(struct correlator *c, const struct nl_event *ev, __u32 netns)
+{
+	__u32 token = ev->present & NLE_TOKEN ? ev->token : 0;
+	__u32 i = c->buckets[key_bucket(c, netns, ev->type, token)].head;
+	struct corr_entry *e;
+
+	for (; i != NIL; i = c->ents[i].lk[LK_HASH].next) {
+		e = &c->ents[i];
+		if (e->state == E_HOOK && key_eq(e, netns, ev->type, token) &&
+		    e->res.hook.ktime_ns <= ev->recv_ns && fields_match(&e->res.hook, ev))
+			break;
+	}
+	if (i == NIL)
+		i = ent_alloc(c, E_NL, netns, ev->type, token, ev->recv_ns);
+	e = &c->ents[i];
+	e->res.nl = *ev;
+	e->res.have_nl = true;
+	if (e->state == E_HOOK)
+		pair_done(c, i);
+}
+
+static void drain_ready(struct correlator *c)
+{
+	while (c->ready.head != NIL)
+		report(c, c->ready.head, CORR_DELIVERED);
+}
+
+static void report_expired(struct correlator *c, __u32 i)
+{
+	report(c, i, c->ents[i].state == E_HOOK ? CORR_NOT_DELIVERED : CORR_UNMATCHED_NL);
+}
+
+/*
+ * The age list is in arrival order; arrival times come from two clocks read
+ * at slightly different moments (now_ns, recv_ns), so an entry may be a bit
+ * older than the one before it: it then expires one call late, never early.
+ */
+void corr_expire(struct correlator *c, __u64 now_ns)
+{
+	drain_ready(c);
+	while (c->age.head != NIL) {
+		__u64 t = c->ents[c->age.head].t_ns;
+
+		if (now_ns <= t || now_ns - t <= c->opts.timeout_ns)
+			break;
+		report_expired(c, c->age.head);
+	}
+}
+
+void corr_flush(struct correlator *c)
+{
+	drain_ready(c);
+	while (c->age.head != NIL)
+		report_expired(c, c->age.head);
+}
+
+void corr_get_stats(const struct correlator *c, struct corr_stats *st)
+{
+	*st = c->st;
+}
+
+static void corr_init_lists(struct correlator *c, __u32 nbuckets)
+{
+	__u32 i;
+
+	for (i = 0; i < nbuckets; i++)
+		c->buckets[i] = (struct corr_list){ NIL, NIL };
+	c->free = c->age = c->ready = (struct corr_list){ NIL, NIL };
+	for (i = 0; i < c->opts.capacity; i++)
+		lst_append(c, &c->free, i, LK_LIST);
+}
+
+struct correlator *corr_new(const struct corr_opts *opts)
+{
+	struct correlator *c;
+	__u32 nbuckets = 16;
+
+	if (opts->capacity > CORR_MAX_CAPACITY) {
+		errno = EINVAL;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->opts = *opts;
+	if (!c->opts.capacity)
+		c->opts.capacity = CORR_DEFAULT_CAPACITY;
+	if (!c->opts.timeout_ns)
+		c->opts.timeout_ns = CORR_DEFAULT_TIMEOUT_NS;
+	/* about one entry per bucket: chains stay short unless keys repeat */
+	while (nbuckets < c->opts.capacity)
+		nbuckets <<= 1;
+	c->bucket_mask = nbuckets - 1;
+	c->ents = calloc(c->opts.capacity, sizeof(*c->ents));
+	c->buckets = calloc(nbuckets, sizeof(*c->buckets));
+	if (!c->ents || !c->buckets) {
+		corr_free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	corr_init_lists(c, nbuckets);
+	return c;
+}
+
+void corr_free(struct correlator *c)
+{
+	if (!c)
+		return;
+	free(c->ents);
+	free(c->buckets);
+	free(c);
+}

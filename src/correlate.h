@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Correlation: match each kernel hook record (bpf/) with the send-path record
+ * and the netlink event (nl_event) it produced. Pending entries live in a
+ * bounded table and expire after a timeout.
+ *
+ * Delivery rule: a hook record matched with its netlink event is reported at
+ * once if its send record is attached, else at the next corr_expire(). The
+ * kernel commits the send record to the ring before it multicasts the message,
+ * so once the loader has drained the ring after receiving the netlink event,
+ * a send record that is still missing will not come (dropped, or no send probe
+ * on this kernel): the pair is reported with have_send = false.
+ *
+ * Loader contract, per loop iteration:
+ *   1. corr_add_nl() for every netlink event read so far;
+ *   2. ring_buffer__consume(): corr_add_record() for every record;
+ *   3. corr_expire(now) - never without step 2 since the last corr_add_nl().
+ * Callbacks must not call back into the correlator.
+ */
+#ifndef EVLAT_CORRELATE_H
+#define EVLAT_CORRELATE_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "evlat_record.h"
+#include "nl_event.h"
+
+enum corr_status {
+	CORR_DELIVERED,	    /* hook record + netlink event (send record optional) */
+	CORR_NOT_DELIVERED, /* hook record expired with no netlink event */
+	CORR_UNMATCHED_NL,  /* netlink event expired with no hook record */
+	CORR_EVICTED,	    /* unmatched, dropped because the pending table was full */
+};
+
+struct corr_result {
+	enum corr_status status;
+	__u8 event; /* MPTCP event type */
+	bool have_hook, have_send, have_nl;
+	struct evlat_record hook; /* valid if have_hook */
+	__u64 send_ns;		  /* valid if have_send: ktime of the send-path record */
+	struct nl_event nl;	  /* valid if have_nl */
+};
+
+typedef void (*corr_cb)(void *ctx, const struct corr_result *res);
+
+/* Suggested: 16 k entries (~3.5 MiB) cover 16 k events/s lost for a whole timeout. */
+#define CORR_DEFAULT_CAPACITY 16384
+#define CORR_MAX_CAPACITY     (1u << 24)
+/* Ten times the loader's 100 ms poll: a hook record can trail its event that long. */
+#define CORR_DEFAULT_TIMEOUT_NS 1000000000ULL
+
+/* A zero capacity or timeout_ns takes the default; cb may be NULL (stats only). */
+struct corr_opts {
+	unsigned int capacity; /* max pending entries (hook and netlink sides together) */
+	__u64 timeout_ns;      /* an entry pending for longer than this expires */
+	corr_cb cb;
+	void *ctx;
+};
+
+struct corr_stats {
+	unsigned long long delivered, not_delivered, unmatched_nl, evicted;
+	unsigned long long orphan_send; /* send records with no pending hook record */
+	unsigned int pending, pending_max;
+};
+
+struct correlator;
+
+/* NULL with errno set (EINVAL: capacity above CORR_MAX_CAPACITY; ENOMEM) on failure. */
+struct correlator *corr_new(const struct corr_opts *opts);
+void corr_free(struct correlator *c);
+
+/*
+ * Feed a ring-buffer record: EVLAT_K_SEND records attach to the oldest
+ * pending hook record of the same netns, event and token that has none;
+ * EVLAT_K_CLOSE_SSK and unknown kinds are ignored here. @now_ns is
+ * CLOCK_MONOTONIC: a hook record waiting for its event ages from then.
+ */
+void corr_add_record(struct correlator *c, const struct evlat_record *r, __u64 now_ns);
+/*
+ * Feed a netlink event received in namespace @netns (inode). ev->recv_ns must
+ * be set: it is the entry's age, and a hook record younger than it cannot
+ * have produced it (both CLOCK_MONOTONIC), so the two never match.
+ */
+void corr_add_nl(struct correlator *c, const struct nl_event *ev, __u32 netns);
+/*
+ * Report the matched pairs still waiting for a send record (as delivered),
+ * then as expired every entry pending for more than the timeout at @now_ns.
+ */
+void corr_expire(struct correlator *c, __u64 now_ns);
+/* Report everything still pending (at exit). */
+void corr_flush(struct correlator *c);
+void corr_get_stats(const struct correlator *c, struct corr_stats *st);
+
+#endif

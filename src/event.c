@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <string.h>
+#include <sys/socket.h>
+
+#include "event.h"
+
+static const __u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+/* IPv4-mapped IPv6 -> IPv4, as the kernel's netlink events report them. */
+static void put_addr(__u8 dst[16], const __u8 src[16], int family, int *out_family)
+{
+	memset(dst, 0, 16);
+	if (family == AF_INET6 && !memcmp(src, v4mapped, 12)) {
+		memcpy(dst, src + 12, 4);
+		*out_family = AF_INET;
+	} else {
+		memcpy(dst, src, family == AF_INET ? 4 : 16);
+		*out_family = family;
+	}
+}
+
+static void from_hook(const struct evlat_record *r, struct evlat_event *ev)
+{
+	int fam = r->family;
+
+	ev->token = r->token;
+	ev->have_token = r->kind != EVLAT_K_LISTENER;
+	ev->netns = r->netns;
+	ev->time_ns = r->ktime_ns;
+	if (r->family == AF_INET || r->family == AF_INET6) {
+		ev->have_saddr = r->flags & EVLAT_F_HAVE_SSK;
+		ev->have_daddr = r->kind != EVLAT_K_LISTENER;
+		put_addr(ev->saddr, r->saddr, r->family, &fam);
+		put_addr(ev->daddr, r->daddr, r->family, &fam);
+		ev->family = fam == AF_INET ? 4 : 6;
+		ev->sport = r->sport;
+		ev->dport = r->dport;
+	}
+	if (r->kind == EVLAT_K_EVENT && (r->flags & EVLAT_F_HAVE_SSK)) {
+		ev->have_ids = ev->have_loc_id = true;
+		ev->loc_id = r->loc_id;
+		ev->rem_id = r->rem_id;
+	} else if (r->kind == EVLAT_K_ANNOUNCED || r->kind == EVLAT_K_REMOVED) {
+		ev->have_ids = true;
+		ev->rem_id = r->rem_id;
+	}
+}
+
+static void from_nl(const struct nl_event *nl, struct evlat_event *ev)
+{
+	int fam = nl->family;
+
+	ev->have_token = nl->present & NLE_TOKEN;
+	ev->token = nl->token;
+	ev->have_saddr = nl->present & NLE_SADDR;
+	ev->have_daddr = nl->present & NLE_DADDR;
+	if (ev->have_saddr || ev->have_daddr) {
+		put_addr(ev->saddr, nl->saddr, nl->family, &fam);
+		put_addr(ev->daddr, nl->daddr, nl->family, &fam);
+		ev->family = fam == AF_INET ? 4 : 6;
+	} else if (nl->present & NLE_FAMILY) {
+		ev->family = nl->family == AF_INET ? 4 : 6;
+	}
+	ev->sport = nl->present & NLE_SPORT ? nl->sport : 0;
+	ev->dport = nl->present & NLE_DPORT ? nl->dport : 0;
+	ev->have_loc_id = nl->present & NLE_LOC_ID;
+	ev->have_ids = ev->have_loc_id || (nl->present & NLE_REM_ID);
+	ev->loc_id = nl->loc_id;
+	ev->rem_id = nl->rem_id;
+}
+
+void event_from_nl(const struct nl_event *nl, __u32 netns, struct evlat_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->status = ST_RECEIVED;
+	ev->type = nl->type;
+	ev->netns = netns;
+	ev->time_ns = nl->recv_ns;
+	from_nl(nl, ev);
+}
+
+static enum evlat_status corr_status(enum corr_status st)
+{
+	switch (st) {
+	case CORR_DELIVERED:
+		return ST_DELIVERED;
+	case CORR_NOT_DELIVERED:
+		return ST_NOT_DELIVERED;
+	case CORR_UNMATCHED_NL:
+		return ST_UNMATCHED;
+	case CORR_EVICTED:
+		break;
+	}
+	return ST_EVICTED;
+}
+
+/* Latencies only from one clock: every timestamp here is CLOCK_MONOTONIC. */
+static void put_stages(const struct corr_result *res, struct evlat_event *ev)
+{
+	__u64 hook = res->hook.ktime_ns, recv = res->nl.recv_ns;
+
+	if (!res->have_hook || !res->have_nl || recv < hook)
+		return;
+	ev->have_stage[STAGE_TOTAL] = true;
+	ev->stage_ns[STAGE_TOTAL] = recv - hook;
+	if (res->have_send && res->send_ns >= hook && res->send_ns <= recv) {
+		ev->have_stage[STAGE_KERNEL] = ev->have_stage[STAGE_DELIVERY] = true;
+		ev->stage_ns[STAGE_KERNEL] = res->send_ns - hook;
+		ev->stage_ns[STAGE_DELIVERY] = recv - res->send_ns;
+	}
+}
+
+void event_from_corr(const struct corr_result *res, struct evlat_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->status = corr_status(res->status);
+	ev->type = res->event;
+	if (res->have_hook)
+		from_hook(&res->hook, ev);
+	if (res->have_nl) {
+		__u32 netns = ev->netns;
+		__u64 t = ev->time_ns;
+
+		from_nl(&res->nl, ev); /* what userspace saw wins */
+		ev->netns = netns;
+		ev->time_ns = res->have_hook ? t : res->nl.recv_ns;
+	}
+	put_stages(res, ev);
+}
+
+const char *status_name(enum evlat_status st)
+{
+	static const char *const names[ST_MAX] = {
+		[ST_DELIVERED] = "delivered", [ST_NOT_DELIVERED] = "not_delivered",
+		[ST_UNMATCHED] = "unmatched", [ST_EVICTED] = "evicted",
+		[ST_RECEIVED] = "received",
+	};
+
+	return (unsigned int)st < ST_MAX ? names[st] : "?";
+}
+
+const char *stage_name(enum evlat_stage st)
+{
+	static const char *const names[STAGE_MAX] = {
+		[STAGE_TOTAL] = "total",
+		[STAGE_KERNEL] = "kernel",
+		[STAGE_DELIVERY] = "delivery",
+	};
+
+	return (unsigned int)st < STAGE_MAX ? names[st] : "?";
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Latency histograms: log-linear buckets (precise percentiles) that also
+ * print as bcc's log2 histogram (print_log2_hist shape).
+ */
+#ifndef EVLAT_HIST_H
+#define EVLAT_HIST_H
+
+#include <stdio.h>
+#include <linux/types.h>
+
+#define HIST_LOG2_SLOTS 40 /* 2^40 ns = 18 min: anything above is clamped */
+#define HIST_SUB_BITS	4  /* 16 linear sub-buckets per power of two: < 6.25 % error */
+#define HIST_BUCKETS	(HIST_LOG2_SLOTS << HIST_SUB_BITS)
+
+struct hist {
+	__u64 count, sum, min, max;
+	__u32 buckets[HIST_BUCKETS];
+};
+
+void hist_reset(struct hist *h);
+void hist_add(struct hist *h, __u64 value);
+/* Value at quantile q (0..1): the upper bound of the bucket holding it, clamped to max. */
+__u64 hist_quantile(const struct hist *h, double q);
+/* Counts per log2 slot: slot i counts values in [2^i, 2^(i+1)), slot 0 also holds 0. */
+void hist_log2(const struct hist *h, __u64 slots[HIST_LOG2_SLOTS]);
+/*
+ * bcc print_log2_hist() shape:
+ *      usecs               : count    distribution
+ *          0 -> 1          : 0        |                                        |
+ * @unit is "nsecs", "usecs" or "msecs"; @div converts ns to it.
+ */
+void hist_print_log2(FILE *f, const struct hist *h, const char *unit, __u64 div);
+/* Merge @src into @dst */
+void hist_merge(struct hist *dst, const struct hist *src);
+
+#endif

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * JSON lines. Only numbers and strings we generate ourselves (names from
+ * fixed tables, addresses from inet_ntop), so no escaping is needed.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "names.h"
+#include "output.h"
+
+static const char *const stage_keys[STAGE_MAX] = {
+	[STAGE_TOTAL] = "latency_ns",
+	[STAGE_KERNEL] = "kernel_ns",
+	[STAGE_DELIVERY] = "delivery_ns",
+};
+
+const char *event_addr(const struct evlat_event *ev, const __u8 *addr, char *buf, size_t size)
+{
+	if (!inet_ntop(ev->family == 4 ? AF_INET : AF_INET6, addr, buf, size))
+		snprintf(buf, size, "?");
+	return buf;
+}
+
+const char *event_label(unsigned int type, char *buf, size_t size)
+{
+	const char *name = event_name(type);
+
+	if (name)
+		return name;
+	snprintf(buf, size, "%u", type);
+	return buf;
+}
+
+static void json_addrs(FILE *f, const struct evlat_event *ev)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (ev->family)
+		fprintf(f, ",\"family\":%u", ev->family);
+	if (ev->have_saddr)
+		fprintf(f, ",\"saddr\":\"%s\"", event_addr(ev, ev->saddr, a, sizeof(a)));
+	if (ev->have_daddr)
+		fprintf(f, ",\"daddr\":\"%s\"", event_addr(ev, ev->daddr, a, sizeof(a)));
+	if (ev->sport)
+		fprintf(f, ",\"sport\":%u", ev->sport);
+	if (ev->dport)
+		fprintf(f, ",\"dport\":%u", ev->dport);
+}
+
+void json_event(FILE *f, const struct evlat_event *ev)
+{
+	char lbl[16];
+
+	fprintf(f, "{\"type\":\"event\",\"event\":\"%s\",\"event_id\":%u",
+		event_label(ev->type, lbl, sizeof(lbl)), ev->type);
+	if (ev->have_token)
+		fprintf(f, ",\"token\":\"0x%08x\"", ev->token);
+	fprintf(f, ",\"netns\":%u", ev->netns);
+	json_addrs(f, ev);
+	if (ev->have_loc_id)
+		fprintf(f, ",\"loc_id\":%u", ev->loc_id);
+	if (ev->have_ids)
+		fprintf(f, ",\"rem_id\":%u", ev->rem_id);
+	fprintf(f, ",\"time_ns\":%" PRIu64, (uint64_t)ev->time_ns);
+	for (int i = 0; i < STAGE_MAX; i++)
+		if (ev->have_stage[i])
+			fprintf(f, ",\"%s\":%" PRIu64, stage_keys[i], (uint64_t)ev->stage_ns[i]);
+	fprintf(f, ",\"status\":\"%s\"}\n", status_name(ev->status));
+}
+
+static void json_hist(FILE *f, const char *key, const struct hist *h)
+{
+	__u64 slots[HIST_LOG2_SLOTS];
+	int last = -1;
+
+	fprintf(f, "\"%s\":{\"count\":%" PRIu64, key, (uint64_t)h->count);
+	if (h->count)
+		fprintf(f,
+			",\"min\":%" PRIu64 ",\"p50\":%" PRIu64 ",\"p90\":%" PRIu64
+			",\"p99\":%" PRIu64 ",\"max\":%" PRIu64 ",\"sum\":%" PRIu64,
+			(uint64_t)h->min, (uint64_t)hist_quantile(h, 0.5),
+			(uint64_t)hist_quantile(h, 0.9), (uint64_t)hist_quantile(h, 0.99),
+			(uint64_t)h->max, (uint64_t)h->sum);
+	hist_log2(h, slots);
+	for (int i = 0; i < HIST_LOG2_SLOTS; i++)
+		if (slots[i])
+			last = i;
+	fprintf(f, ",\"buckets\":[");
+	for (int i = 0; i <= last; i++)
+		fprintf(f, "%s{\"lo\":%" PRIu64 ",\"hi\":%" PRIu64 ",\"count\":%" PRIu64 "}",
+			i ? "," : "", i ? (uint64_t)1 << i : 0, ((uint64_t)1 << (i + 1)) - 1,
+			(uint64_t)slots[i]);
+	fprintf(f, "]}");
+}
+
+static void json_event_stats(FILE *f, unsigned int type, const struct event_stats *es)
+{
+	char lbl[16];
+
+	fprintf(f, "\"%s\":{\"event_id\":%u,\"count\":%llu", event_label(type, lbl, sizeof(lbl)),
+		type, stats_total(es));
+	for (int st = 0; st < ST_MAX; st++)
+		fprintf(f, ",\"%s\":%llu", status_name(st), es->status[st]);
+	for (int i = 0; i < STAGE_MAX; i++) {
+		fputc(',', f);
+		json_hist(f, stage_keys[i], &es->stage[i]);
+	}
+	fputc('}', f);
+}
+
+static void json_probes(FILE *f, const struct probe_set *ps)
+{
+	fprintf(f, ",\"probes\":{");
+	for (int i = 0; i < ps->n; i++) {
+		const struct probe *p = &ps->p[i];
+
+		fprintf(f, "%s\"%s\":{\"target\":\"%s\",\"state\":\"%s\"", i ? "," : "", p->name,
+			p->target, probe_state_name(p->state));
+		if (p->state == PROBE_ATTACHED)
+			fprintf(f, ",\"mode\":\"%s\"", probe_mode_name(p->mode));
+		fputc('}', f);
+	}
+	fputc('}', f);
+}
+
+void json_summary(FILE *f, const struct stats *s, const struct run_info *info)
+{
+	bool first = true;
+
+	fprintf(f, "{\"type\":\"summary\",\"mode\":\"%s\",\"duration_ns\":%" PRIu64,
+		info->genl_only ? "genl-only" : "trace", (uint64_t)info->duration_ns);
+	fprintf(f, ",\"events\":{");
+	for (unsigned int t = 0; t < EVLAT_EVENT_TYPES; t++) {
+		if (!s->ev[t] || !stats_total(s->ev[t]))
+			continue;
+		fprintf(f, "%s", first ? "" : ",");
+		json_event_stats(f, t, s->ev[t]);
+		first = false;
+	}
+	fprintf(f, "},\"netlink\":{\"messages\":%llu,\"overruns\":%llu,\"errors\":%llu}",
+		info->nl_messages, info->nl_overruns, info->nl_errors);
+	if (!info->genl_only)
+		fprintf(f, ",\"records\":%llu,\"ringbuf_drops\":%llu", info->records,
+			info->ringbuf_drops);
+	if (info->corr)
+		fprintf(f,
+			",\"correlation\":{\"pending\":%u,\"pending_max\":%u,\"orphan_send\":%llu}",
+			info->corr->pending, info->corr->pending_max, info->corr->orphan_send);
+	if (info->probes)
+		json_probes(f, info->probes);
+	fprintf(f, "}\n");
+}

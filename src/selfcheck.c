@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "exit_codes.h"
+#include "genl.h"
+#include "options.h"
+#include "selfcheck.h"
+#include "tracer.h"
+
+static int noop_record(void *ctx, void *data, size_t len)
+{
+	return 0;
+}
+
+static void check_kernel(void)
+{
+	struct utsname u;
+
+	if (!uname(&u))
+		printf("%-34s %s\n", "kernel", u.release);
+}
+
+static bool check_btf(void)
+{
+	bool ok = !access("/sys/kernel/btf/vmlinux", R_OK);
+
+	printf("%-34s %s\n", "btf", ok ? "yes (/sys/kernel/btf/vmlinux)" : "NO");
+	return ok;
+}
+
+/* net.mptcp.enabled of our namespace: MPTCP sockets are refused when 0. */
+static bool check_mptcp(void)
+{
+	FILE *f = fopen("/proc/sys/net/mptcp/enabled", "r");
+	int v = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	if (v < 0)
+		printf("%-34s %s\n", "mptcp", "NO (no net.mptcp.enabled: CONFIG_MPTCP?)");
+	else
+		printf("%-34s %s (net.mptcp.enabled = %d)\n", "mptcp", v ? "enabled" : "DISABLED",
+		       v);
+	return v >= 0;
+}
+
+static bool check_netlink(struct genl_listener *nl)
+{
+	int err = genl_listener_open(nl, NULL, 0);
+
+	if (err) {
+		printf("%-34s NO: %s\n", "netlink mptcp_pm_events", strerror(-err));
+		return false;
+	}
+	printf("%-34s family %u, group %u\n", "netlink mptcp_pm_events", nl->family_id,
+	       nl->group_id);
+	return true;
+}
+
+static void print_probe(const struct probe *p)
+{
+	char label[64];
+
+	snprintf(label, sizeof(label), "probe %s%s%s%s", p->name,
+		 strcmp(p->name, p->target) ? " (" : "",
+		 strcmp(p->name, p->target) ? p->target : "",
+		 strcmp(p->name, p->target) ? ")" : "");
+	printf("%-34s ", label);
+	switch (p->state) {
+	case PROBE_MISSING:
+		printf("missing (not in this kernel)%s\n", p->mandatory ? ", REQUIRED" : "");
+		break;
+	case PROBE_ATTACHED:
+		printf("attachable: %s%s%s\n", probe_mode_name(p->mode),
+		       p->variant ? ", variant " : "", p->variant ? p->variant : "");
+		break;
+	case PROBE_FAILED:
+		printf("REFUSED: fentry: %s, kprobe: %s%s\n",
+		       p->fentry_err ? strerror(-p->fentry_err) : "-", strerror(-p->err),
+		       p->mandatory ? ", REQUIRED" : "");
+		break;
+	case PROBE_SELECTED:
+		printf("not tried (the object did not load)%s\n", p->mandatory ? ", REQUIRED" : "");
+		break;
+	}
+}
+
+static int check_probes(const struct genl_listener *nl)
+{
+	struct tracer t;
+	struct tracer_cfg cfg = {
+		.mcgrp = nl ? nl->group_id : 0,
+		.ringbuf_kib = env.ringbuf_kib,
+		.force_kprobe = env.force_kprobe,
+		.quiet = true,
+		.cb = noop_record,
+	};
+	int ret = tracer_open(&t, &cfg);
+
+	for (int i = 0; i < t.probes.n; i++)
+		print_probe(&t.probes.p[i]);
+	if (t.probes.fentry_load_err)
+		printf("%-34s %s\n", "fentry",
+		       t.probes.fentry_load_err == -EPERM ? "REFUSED by this kernel (EPERM)"
+							  : strerror(-t.probes.fentry_load_err));
+	tracer_close(&t);
+	return ret;
+}
+
+int selfcheck_run(void)
+{
+	struct genl_listener nl = { 0 };
+	bool have_nl;
+	int ret;
+
+	check_kernel();
+	if (!check_btf()) {
+		printf("%-34s FAIL: no BTF, no CO-RE probes (--genl-only works)\n", "result");
+		return EXIT_NO_BTF;
+	}
+	check_mptcp();
+	have_nl = check_netlink(&nl);
+	ret = check_probes(have_nl ? &nl : NULL);
+	genl_listener_close(&nl);
+	if (!ret && !have_nl)
+		ret = EXIT_NO_MPTCP;
+	printf("%-34s %s\n", "result",
+	       ret ? "FAIL: the seed probes cannot attach" : "ok: the seed probes attach");
+	return ret;
+}

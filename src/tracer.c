@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "evlat.skel.h"
+#include "evlat_record.h"
+#include "exit_codes.h"
+#include "tracer.h"
+
+#define CAP_PERFMON_ 38 /* 5.8+, absent from older headers */
+#define CAP_BPF_     39
+
+static __u64 effective_caps(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0 ? ~0ULL : 0;
+	return data[0].effective | (__u64)data[1].effective << 32;
+}
+
+bool have_bpf_privileges(void)
+{
+	__u64 eff = effective_caps();
+
+	if (eff & (1ULL << CAP_SYS_ADMIN))
+		return true;
+	return (eff & (1ULL << CAP_BPF_)) && (eff & (1ULL << CAP_PERFMON_));
+}
+
+bool have_net_admin(void)
+{
+	return effective_caps() & (1ULL << CAP_NET_ADMIN);
+}
+
+static int configure(struct evlat_bpf *skel, void *ctx)
+{
+	const struct tracer_cfg *cfg = ctx;
+
+	skel->rodata->targ_netns = cfg->netns;
+	skel->rodata->targ_mcgrp = cfg->mcgrp;
+	return bpf_map__set_max_entries(skel->maps.events, cfg->ringbuf_kib * 1024);
+}
+
+static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mptcp-evlat: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int select_probes(struct tracer *t)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	int err;
+
+	if (!btf) {
+		warn("no kernel BTF (/sys/kernel/btf/vmlinux): the kernel needs "
+		     "CONFIG_DEBUG_INFO_BTF=y; --genl-only works without it");
+		return EXIT_NO_BTF;
+	}
+	t->have_btf = true;
+	err = probes_select(&t->probes, btf);
+	btf__free(btf);
+	if (!err)
+		return 0;
+	for (int i = 0; i < t->probes.n; i++)
+		if (t->probes.p[i].state == PROBE_MISSING && t->probes.p[i].mandatory)
+			warn("kernel has no %s(): is MPTCP built in (CONFIG_MPTCP=y)?",
+			     t->probes.p[i].target);
+	return EXIT_NO_MPTCP;
+}
+
+static const struct probe *first_failed(const struct probe_set *ps)
+{
+	for (int i = 0; i < ps->n; i++)
+		if (ps->p[i].mandatory && ps->p[i].state == PROBE_FAILED)
+			return &ps->p[i];
+	return &ps->p[0];
+}
+
+static void report_attach(const struct probe_set *ps)
+{
+	for (int i = 0; i < ps->n; i++) {
+		const struct probe *p = &ps->p[i];
+
+		if (p->state == PROBE_MISSING)
+			fprintf(stderr, "mptcp-evlat: notice: %s() not in this kernel, skipped\n",
+				p->target);
+		else if (p->state == PROBE_FAILED)
+			fprintf(stderr, "mptcp-evlat: %s: cannot attach to %s(): %s\n",
+				p->mandatory ? "error" : "notice", p->target, strerror(-p->err));
+		else if (p->state == PROBE_ATTACHED && p->mode == PROBE_KPROBE)
+			fprintf(stderr, "mptcp-evlat: notice: %s() traced with a kprobe (%s)\n",
+				p->target, p->fentry_err ? strerror(-p->fentry_err) : "--kprobes");
+	}
+}
+
+static int load_and_attach(struct tracer *t, const struct tracer_cfg *cfg)
+{
+	int err = probes_load(&t->probes, &t->skel, cfg->force_kprobe, configure, (void *)cfg);
+
+	if (err) {
+		if (cfg->quiet)
+			return EXIT_BPF_REFUSED;
+		warn("kernel refused the BPF programs: fentry: %s, kprobe: %s; "
+		     "--genl-only still reports the netlink side",
+		     t->probes.fentry_load_err ? strerror(-t->probes.fentry_load_err) : "not tried",
+		     strerror(-err));
+		return EXIT_BPF_REFUSED;
+	}
+	err = probes_attach(&t->probes, t->skel);
+	if (err) {
+		const struct probe *p = first_failed(&t->probes);
+
+		if (!cfg->quiet)
+			warn("kernel refused the probe on %s(): fentry: %s, kprobe: %s; "
+			     "--genl-only still reports the netlink side",
+			     p->target, p->fentry_err ? strerror(-p->fentry_err) : "-",
+			     strerror(-p->err));
+		return EXIT_BPF_REFUSED;
+	}
+	if (cfg->quiet)
+		return 0;
+	report_attach(&t->probes);
+	fprintf(stderr,
+		"mptcp-evlat: attached %d probes:", probes_count(&t->probes, PROBE_ATTACHED));
+	for (int i = 0; i < t->probes.n; i++)
+		if (t->probes.p[i].state == PROBE_ATTACHED)
+			fprintf(stderr, " %s", t->probes.p[i].target);
+	fputc('\n', stderr);
+	return 0;
+}
+
+int tracer_open(struct tracer *t, const struct tracer_cfg *cfg)
+{
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	ret = select_probes(t);
+	if (!ret)
+		ret = load_and_attach(t, cfg);
+	if (ret)
+		return ret;
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), cfg->cb, cfg->ctx, NULL);
+	if (!t->rb) {
+		warn("cannot set up the ring buffer: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+int tracer_ringbuf_fd(const struct tracer *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
+}
+
+int tracer_consume(struct tracer *t)
+{
+	return ring_buffer__consume(t->rb);
+}
+
+unsigned long long tracer_drops(const struct tracer *t)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	unsigned long long total = 0;
+
+	if (!t->skel || ncpu <= 0)
+		return 0;
+	__u64 vals[ncpu];
+
+	for (__u32 k = 0; k < EVLAT_K_MAX; k++) {
+		if (bpf_map__lookup_elem(t->skel->maps.drops, &k, sizeof(k), vals, sizeof(vals), 0))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			total += vals[c];
+	}
+	return total;
+}
+
+void tracer_close(struct tracer *t)
+{
+	ring_buffer__free(t->rb);
+	probes_detach(&t->probes);
+	evlat_bpf__destroy(t->skel);
+	t->rb = NULL;
+	t->skel = NULL;
+}

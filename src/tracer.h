@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The BPF side's lifecycle: BTF, probe choice, load (with fallback), attach, ring buffer. */
+#ifndef EVLAT_TRACER_H
+#define EVLAT_TRACER_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include <bpf/libbpf.h>
+
+#include "probes.h"
+
+struct evlat_bpf;
+
+struct tracer_cfg {
+	__u32 netns;		  /* only this namespace (inode), 0 = all */
+	__u32 mcgrp;		  /* absolute genl group id of mptcp_pm_events */
+	unsigned int ringbuf_kib; /* power of 2 */
+	bool force_kprobe;
+	bool quiet; /* --check prints its own table */
+	ring_buffer_sample_fn cb;
+	void *ctx;
+};
+
+struct tracer {
+	struct evlat_bpf *skel;
+	struct probe_set probes;
+	struct ring_buffer *rb;
+	bool have_btf;
+};
+
+/*
+ * Load and attach. Returns 0, or an EXIT_* code after printing one message
+ * that says what the kernel refused and what to do about it.
+ */
+int tracer_open(struct tracer *t, const struct tracer_cfg *cfg);
+int tracer_ringbuf_fd(const struct tracer *t);
+/* Read and hand every ring-buffer record to cfg->cb; returns records or negative errno. */
+int tracer_consume(struct tracer *t);
+unsigned long long tracer_drops(const struct tracer *t);
+void tracer_close(struct tracer *t);
+
+/* Root, or CAP_BPF + CAP_PERFMON (5.8+), or CAP_SYS_ADMIN. */
+bool have_bpf_privileges(void);
+/* CAP_NET_ADMIN: joining mptcp_pm_events needs it since 6.7 */
+bool have_net_admin(void);
+
+#endif
