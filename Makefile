@@ -92,11 +92,21 @@ $(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -lm -o $@
 
+# host-side test tools (netlink capture, listener, MPTCP pair)
+TOOLS := $(patsubst tests/tools/%.c,$(OUT)/tools/%,$(wildcard tests/tools/*.c))
+
+$(OUT)/tools:
+	$(Q)mkdir -p $@
+
+$(OUT)/tools/%: tests/tools/%.c $(CORE_OBJS) | $(OUT)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -lm -o $@
+
 test-unit: $(UNIT_TESTS)
 	$(Q)tests/unit/run $(UNIT_TESTS)
 
-test-host: all
-	$(Q)tests/host/genl_events.sh
+test-host: all $(TOOLS)
+	$(Q)tests/host/run
 
 vmtest: all
 	$(Q)tests/vm/run

@@ -7,7 +7,8 @@
  * octave into 16 equal parts. A bucket's width is at most 1/16 of its lower
  * bound, so reporting its upper bound overstates a quantile by less than
  * 6.25 % and never understates it. Octaves narrower than 16 (values < 16)
- * get one bucket per value: exact (0 and 1 share slot 0, not a bucket). Log2 slots are sums of whole buckets.
+ * get one bucket per value: exact (0 and 1 share slot 0, not a bucket).
+ * Log2 slots are sums of whole buckets.
  */
 #include <stdint.h>
 #include <string.h>

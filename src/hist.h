@@ -20,7 +20,11 @@ struct hist {
 
 void hist_reset(struct hist *h);
 void hist_add(struct hist *h, __u64 value);
-/* Value at quantile q (0..1): the upper bound of the bucket holding it, clamped to max. */
+/*
+ * Value at quantile q (0..1): the upper bound of the bucket holding it, clamped
+ * to max. Never below the true value, less than 6.25 % above it (exact below
+ * 16). q <= 0 gives min, q >= 1 max, an empty histogram 0.
+ */
 __u64 hist_quantile(const struct hist *h, double q);
 /* Counts per log2 slot: slot i counts values in [2^i, 2^(i+1)), slot 0 also holds 0. */
 void hist_log2(const struct hist *h, __u64 slots[HIST_LOG2_SLOTS]);
@@ -28,7 +32,9 @@ void hist_log2(const struct hist *h, __u64 slots[HIST_LOG2_SLOTS]);
  * bcc print_log2_hist() shape:
  *      usecs               : count    distribution
  *          0 -> 1          : 0        |                                        |
- * @unit is "nsecs", "usecs" or "msecs"; @div converts ns to it.
+ * @unit is "nsecs", "usecs" or "msecs"; @div converts ns to it. Nothing is
+ * printed for an empty histogram (as bcc). With @div > 1 a bucket that
+ * straddles a slot edge once divided counts whole in the slot of its middle.
  */
 void hist_print_log2(FILE *f, const struct hist *h, const char *unit, __u64 div);
 /* Merge @src into @dst */

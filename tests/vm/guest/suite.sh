@@ -2,12 +2,23 @@
 # The e2e suite that runs inside each QEMU guest (busybox sh + static binaries).
 # Reports key=value lines to $EVLAT_RESULT; exits non-zero if any check fails.
 # Real binaries are called by full path: busybox runs its own applets first.
+#
+#   records:     mptcp-evlat --records (every namespace) while trafgen runs:
+#                every event trafgen caused arrives as a record of that
+#                type, token and namespace; every event type occurs.
+#   correlation: mptcp-evlat -N NS --json -d N in each trafgen namespace, with
+#                ip mptcp monitor beside it: one delivered line per event,
+#                0 < latency < 1 s, stages add up, the same (event, token)
+#                pairs as the monitor; then the same with --kprobes.
 set -u
 BIN=/opt/evlat/bin
 GUEST=/opt/evlat/guest
+LIB=/opt/evlat/lib
 IP=${IP:-/usr/sbin/ip}
+JQ=/usr/bin/jq
 RESULT=${EVLAT_RESULT:-/tmp/result.kv}
 W=/tmp/evlat-e2e
+DURATION=12 # -d for the correlation runs: attach + trafgen fit well inside
 failures=0
 
 report() { echo "$1=$2" >>"$RESULT"; echo "suite: $1=$2"; }
@@ -27,63 +38,149 @@ wait_for() {
 	return 1
 }
 
+trafgen() { # EXPECT_FILE LOG
+	$BIN/trafgen --server-netns /run/netns/evs --client-netns /run/netns/evc \
+		--expect "$1" >"$2" 2>&1
+}
+
+# --- phase 1: raw records ------------------------------------------------------
+phase_records() {
+	$BIN/mptcp-evlat --records >$W/records.txt 2>$W/evlat.err &
+	tracer=$!
+	wait_for $W/evlat.err 'attached' 60 $tracer
+	check tracer_attached $?
+	cat $W/evlat.err
+	attached=$(sed -n 's/^mptcp-evlat: attached \([0-9]*\) probes.*/\1/p' $W/evlat.err)
+	report probes_attached "${attached:-0}"
+	report probes "$(sed -n 's/^mptcp-evlat: attached [0-9]* probes: //p' $W/evlat.err | tr ' ' ',')"
+	sed -n 's/^mptcp-evlat: attached [0-9]* probes: //p' $W/evlat.err | tr ' ' '\n' >$W/probes.txt
+	seed=0
+	for p in mptcp_event mptcp_event_addr_announced mptcp_close_ssk; do
+		grep -qx "$p" $W/probes.txt || { echo "seed probe $p not attached"; seed=1; }
+	done
+	check seed_probes $seed
+
+	trafgen $W/expect.txt $W/trafgen.log
+	rc=$?
+	cat $W/trafgen.log
+	check trafgen $rc
+
+	# The BPF side wakes the reader only past a backlog; give the 100 ms poll a turn.
+	sleep 0.5
+	kill -INT $tracer
+	wait $tracer
+	check tracer_exit $?
+	tail -n 1 $W/evlat.err
+	echo "--- records"
+	cat $W/records.txt
+	report records "$(grep -c '^ktime=' $W/records.txt)"
+	report ringbuf_drops "$(sed -n 's/.* records, \([0-9]*\) ring buffer drops.*/\1/p' $W/evlat.err)"
+
+	awk -f $GUEST/check_expect.awk $W/expect.txt $W/records.txt
+	check records_match_expect $?
+	report expected_events "$(grep -c '^expect ' $W/expect.txt)"
+	# Every event type this kernel has must have been caused and recorded:
+	# 8 types, plus LISTENER_CREATED/CLOSED where the kernel has them (6.2+).
+	types=$(sed -n 's/.* event=\([a-z_]*\) .*/\1/p' $W/expect.txt | sort -u | wc -l)
+	want=8
+	grep -qx mptcp_event_pm_listener $W/probes.txt && want=10
+	report event_types "$types"
+	[ "$types" -eq $want ]
+	check event_types_covered $?
+	for ev in $(sed -n 's/.* event=\([a-z_]*\) .*/\1/p' $W/expect.txt | sort -u); do
+		report "records_$ev" "$(grep -c " event=$ev " $W/records.txt)"
+	done
+}
+
+# --- phase 2: correlation -----------------------------------------------------
+# monitor_subscribed NS PID: the monitor's genl socket has joined a group
+monitor_subscribed() {
+	evlat_netns_sh "$1" "cat /proc/net/netlink" |
+		awk -v pid="$2" '$2 == 16 && $3 == pid && $4 != "00000000" { f = 1 } END { exit !f }'
+}
+
+start_pair() { # NS TAG EXTRA_FLAGS: ip mptcp monitor + mptcp-evlat --json in NS
+	"$IP" -n "$1" mptcp monitor >$W/$2.$1.mon 2>&1 &
+	echo $! >$W/$2.$1.monpid
+	$BIN/mptcp-evlat -N "$1" --json -d $DURATION $3 >$W/$2.$1.json 2>$W/$2.$1.err &
+	echo $! >$W/$2.$1.pid
+}
+
+# check_ns TAG NS: the JSON of one namespace against trafgen and the monitor
+check_ns() {
+	t=$1 ns=$2 json=$W/$1.$2.json
+	ino=$(stat -L -c %i /run/netns/$ns)
+	$JQ -e . $json >/dev/null
+	check "${t}_${ns}_json_valid" $?
+	awk -v ino=$ino '$2 == "netns=" ino { sub("event=", "", $3); sub("token=", "", $4); print $3, $4 }' \
+		$W/$t.expect | sort >$W/$t.$ns.want
+	$JQ -r 'select(.type=="event") | "\(.event) \(.token // "0x00000000")"' $json | sort >$W/$t.$ns.got
+	cmp -s $W/$t.$ns.want $W/$t.$ns.got
+	rc=$?
+	[ $rc -eq 0 ] || { echo "want vs got ($ns):"; diff $W/$t.$ns.want $W/$t.$ns.got; }
+	check "${t}_${ns}_one_line_per_event" $rc
+	$JQ -se '[.[] | select(.type=="event")] | length > 0 and all(.status == "delivered")' $json >/dev/null
+	check "${t}_${ns}_all_delivered" $?
+	$JQ -se '[.[] | select(.type=="event")] | all(.latency_ns > 0 and .latency_ns < 1000000000)' \
+		$json >/dev/null
+	check "${t}_${ns}_latency_0_1s" $?
+	$JQ -se '[.[] | select(.type=="event")] | all(.kernel_ns != null and
+		.kernel_ns + .delivery_ns == .latency_ns)' $json >/dev/null
+	check "${t}_${ns}_stages_add_up" $?
+	$JQ -se '(.[] | select(.type=="summary")) as $s | [.[] | select(.type=="event")] |
+		length == ($s.events | map(.delivered) | add) and $s.ringbuf_drops == 0 and
+		$s.netlink.overruns == 0' $json >/dev/null
+	check "${t}_${ns}_summary_agrees" $?
+	awk -f $LIB/monitor_pairs.awk $W/$t.$ns.mon | sort >$W/$t.$ns.mon.pairs
+	cmp -s $W/$t.$ns.mon.pairs $W/$t.$ns.got
+	rc=$?
+	[ $rc -eq 0 ] || { echo "monitor vs tracer ($ns):"; diff $W/$t.$ns.mon.pairs $W/$t.$ns.got; }
+	check "${t}_${ns}_monitor_agrees" $rc
+	$JQ -c 'select(.type=="event")' $json | head -n 3
+	$JQ -r 'select(.type=="summary") | .events | to_entries[] |
+		"\(.key) n=\(.value.count) p50=\(.value.latency_ns.p50) max=\(.value.latency_ns.max)"' $json
+}
+
+phase_correlation() { # TAG EXTRA_FLAGS
+	t=$1
+	for ns in evs evc; do start_pair $ns $t "$2"; done
+	for ns in evs evc; do
+		wait_for $W/$t.$ns.err 'tracing MPTCP events' 60 "$(cat $W/$t.$ns.pid)"
+		check "${t}_${ns}_tracer_up" $?
+		i=0
+		until monitor_subscribed $ns "$(cat $W/$t.$ns.monpid)" || [ $i -ge 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+	done
+	trafgen $W/$t.expect $W/$t.trafgen.log
+	check "${t}_trafgen" $?
+	for ns in evs evc; do
+		wait "$(cat $W/$t.$ns.pid)"
+		check "${t}_${ns}_tracer_exit" $?
+		kill "$(cat $W/$t.$ns.monpid)"
+		cat $W/$t.$ns.err
+	done
+	grep -h 'traced with a kprobe' $W/$t.*.err | head -n 2
+	for ns in evs evc; do check_ns $t $ns; done
+}
+
 mkdir -p $W
 export IP
-. /opt/evlat/lib/netns.sh
+. $LIB/netns.sh
 evlat_netns_up >$W/netns.log 2>&1
 check netns_up $?
-
-# --- tracer + traffic --------------------------------------------------------
-$BIN/mptcp-evlat >$W/records.txt 2>$W/evlat.err &
-tracer=$!
-wait_for $W/evlat.err 'attached' 60 $tracer
-check tracer_attached $?
-cat $W/evlat.err
-attached=$(sed -n 's/^mptcp-evlat: attached \([0-9]*\) probes.*/\1/p' $W/evlat.err)
-report probes_attached "${attached:-0}"
-report probes "$(sed -n 's/^mptcp-evlat: attached [0-9]* probes: //p' $W/evlat.err | tr ' ' ',')"
-sed -n 's/^mptcp-evlat: attached [0-9]* probes: //p' $W/evlat.err | tr ' ' '\n' >$W/probes.txt
-seed=0
-for p in mptcp_event mptcp_event_addr_announced mptcp_close_ssk; do
-	grep -qx "$p" $W/probes.txt || { echo "seed probe $p not attached"; seed=1; }
-done
-check seed_probes $seed
-
-$BIN/trafgen --server-netns /run/netns/evs --client-netns /run/netns/evc \
-	--expect $W/expect.txt >$W/trafgen.log 2>&1
-rc=$?
-cat $W/trafgen.log
-check trafgen $rc
-
-# The BPF side wakes the reader only past a backlog; give the 100 ms poll a turn.
-sleep 0.5
-kill -INT $tracer
-wait $tracer
-check tracer_exit $?
-tail -n 1 $W/evlat.err
-echo "--- records"
-cat $W/records.txt
-echo "--- expected"
-cat $W/expect.txt
-report records "$(grep -c '^ktime=' $W/records.txt)"
-report ringbuf_drops "$(sed -n 's/.* records, \([0-9]*\) ring buffer drops.*/\1/p' $W/evlat.err)"
-
-# --- every event the generator caused arrived as a record of that type/token --
-awk -f $GUEST/check_expect.awk $W/expect.txt $W/records.txt
-check records_match_expect $?
-report expected_events "$(grep -c '^expect ' $W/expect.txt)"
-# Every event type this kernel has must have been caused and recorded:
-# 8 types, plus LISTENER_CREATED/CLOSED where the kernel has them (6.2+).
-types=$(sed -n 's/.* event=\([a-z_]*\) .*/\1/p' $W/expect.txt | sort -u | wc -l)
-want=8
-grep -qx mptcp_event_pm_listener $W/probes.txt && want=10
-report event_types "$types"
-[ "$types" -eq $want ]
-check event_types_covered $?
-for ev in $(sed -n 's/.* event=\([a-z_]*\) .*/\1/p' $W/expect.txt | sort -u); do
-	report "records_$ev" "$(grep -c " event=$ev " $W/records.txt)"
-done
-
+phase_records
 evlat_netns_down >/dev/null 2>&1
+
+evlat_netns_up >$W/netns.log 2>&1
+phase_correlation fentry ""
+evlat_netns_down >/dev/null 2>&1
+evlat_netns_up >$W/netns.log 2>&1
+phase_correlation kprobe "--kprobes"
+grep -q 'traced with a kprobe' $W/kprobe.evs.err
+check kprobe_mode_used $?
+evlat_netns_down >/dev/null 2>&1
+
 report failures $failures
 [ $failures -eq 0 ]
