@@ -96,6 +96,9 @@ static const struct probe *first_failed(const struct probe_set *ps)
 
 static void report_attach(const struct probe_set *ps)
 {
+	int kprobes = 0;
+	const struct probe *kp = NULL;
+
 	for (int i = 0; i < ps->n; i++) {
 		const struct probe *p = &ps->p[i];
 
@@ -103,12 +106,14 @@ static void report_attach(const struct probe_set *ps)
 			fprintf(stderr, "mptcp-evlat: notice: %s() not in this kernel, skipped\n",
 				p->target);
 		else if (p->state == PROBE_FAILED)
-			fprintf(stderr, "mptcp-evlat: %s: cannot attach to %s(): %s\n",
-				p->mandatory ? "error" : "notice", p->target, strerror(-p->err));
-		else if (p->state == PROBE_ATTACHED && p->mode == PROBE_KPROBE)
-			fprintf(stderr, "mptcp-evlat: notice: %s() traced with a kprobe (%s)\n",
-				p->target, p->fentry_err ? strerror(-p->fentry_err) : "--kprobes");
+			fprintf(stderr, "mptcp-evlat: notice: cannot attach to %s(): %s\n", p->target,
+				strerror(-p->err));
+		else if (p->state == PROBE_ATTACHED && p->mode == PROBE_KPROBE && kprobes++ == 0)
+			kp = p;
 	}
+	if (kprobes)
+		fprintf(stderr, "mptcp-evlat: notice: %d probes traced with kprobes (fentry: %s)\n",
+			kprobes, kp->fentry_err ? strerror(-kp->fentry_err) : "--kprobes");
 }
 
 static int load_and_attach(struct tracer *t, const struct tracer_cfg *cfg)

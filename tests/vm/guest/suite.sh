@@ -141,9 +141,30 @@ check_ns() {
 		"\(.key) n=\(.value.count) p50=\(.value.latency_ns.p50) max=\(.value.latency_ns.max)"' $json
 }
 
+# check_text FILE: the terminal output has bcc's histogram shape and a summary row per type
+check_text() {
+	echo "--- terminal output (mptcp-evlat -N evc -d $DURATION)"
+	cat "$1"
+	grep -q '^event = created, stage = total$' "$1" &&
+		grep -Eq '^ +usecs +: count +distribution$' "$1" &&
+		grep -Eq '^ +[0-9]+ -> [0-9]+ +: [0-9]+ +\|\*+ *\|$' "$1"
+	check text_histogram_shape $?
+	rc=0
+	for ev in created established closed announced removed sub_established sub_closed sub_priority; do
+		grep -Eq "^$ev +[0-9]+ +[0-9]+ +0 +0 " "$1" || { echo "no delivered row for $ev"; rc=1; }
+	done
+	check text_summary_rows $rc
+}
+
 phase_correlation() { # TAG EXTRA_FLAGS
 	t=$1
 	for ns in evs evc; do start_pair $ns $t "$2"; done
+	text_pid=
+	if [ "$t" = fentry ]; then
+		$BIN/mptcp-evlat -N evc -d $DURATION >$W/text.out 2>$W/text.err &
+		text_pid=$!
+		wait_for $W/text.err 'tracing MPTCP events' 60 $text_pid
+	fi
 	for ns in evs evc; do
 		wait_for $W/$t.$ns.err 'tracing MPTCP events' 60 "$(cat $W/$t.$ns.pid)"
 		check "${t}_${ns}_tracer_up" $?
@@ -161,8 +182,27 @@ phase_correlation() { # TAG EXTRA_FLAGS
 		kill "$(cat $W/$t.$ns.monpid)"
 		cat $W/$t.$ns.err
 	done
-	grep -h 'traced with a kprobe' $W/$t.*.err | head -n 2
+	grep -h 'traced with kprobes' $W/$t.*.err | head -n 2
 	for ns in evs evc; do check_ns $t $ns; done
+	if [ -n "$text_pid" ]; then
+		wait $text_pid
+		check text_exit $?
+		check_text $W/text.out
+	fi
+}
+
+# --- --check ------------------------------------------------------------------
+phase_check() {
+	$BIN/mptcp-evlat --check >$W/check.out 2>&1
+	rc=$?
+	cat $W/check.out
+	check selfcheck_exit0 $rc
+	rc=0
+	for p in mptcp_event mptcp_event_addr_announced mptcp_close_ssk mptcp_event_addr_removed; do
+		grep -Eq "^probe $p +attachable: fentry" $W/check.out || rc=1
+	done
+	grep -Eq '^result +ok' $W/check.out || rc=1
+	check selfcheck_probes $rc
 }
 
 mkdir -p $W
@@ -170,6 +210,7 @@ export IP
 . $LIB/netns.sh
 evlat_netns_up >$W/netns.log 2>&1
 check netns_up $?
+phase_check
 phase_records
 evlat_netns_down >/dev/null 2>&1
 
@@ -178,7 +219,7 @@ phase_correlation fentry ""
 evlat_netns_down >/dev/null 2>&1
 evlat_netns_up >$W/netns.log 2>&1
 phase_correlation kprobe "--kprobes"
-grep -q 'traced with a kprobe' $W/kprobe.evs.err
+grep -q 'traced with kprobes' $W/kprobe.evs.err
 check kprobe_mode_used $?
 evlat_netns_down >/dev/null 2>&1
 
