@@ -53,7 +53,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/tes
 TRAFGEN_SRCS := $(wildcard tests/trafgen/*.c)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-host vmtest vmlinux format lint clean
+.PHONY: all deps test test-unit test-host vmtest vmlinux format lint clean bench
 
 all: $(BIN) $(OUT)/static/$(BIN) $(OUT)/static/trafgen
 
@@ -113,6 +113,14 @@ vmtest: all
 
 test: test-unit test-host vmtest
 
+$(OUT)/bench/bench_correlate: tests/bench/bench_correlate.c $(CORE_OBJS)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -lm -o $@
+
+bench: $(OUT)/bench/bench_correlate
+	$(Q)$(OUT)/bench/bench_correlate
+
 # --- set-up and maintenance --------------------------------------------------
 deps:
 	$(Q)tests/deps.sh
@@ -121,11 +129,12 @@ vmlinux:
 	$(Q)tests/vm/gen-vmlinux-h > vmlinux.h.tmp && mv vmlinux.h.tmp vmlinux.h
 
 format:
-	$(Q)clang-format -i src/*.c src/*.h include/*.h bpf/*.c tests/unit/*.c tests/trafgen/*.c
+	$(Q)clang-format -i src/*.c src/*.h include/*.h bpf/*.c tests/unit/*.c tests/trafgen/*.c \
+		tests/tools/*.c tests/bench/*.c
 
 lint:
 	$(Q)clang-format --dry-run --Werror src/*.c src/*.h include/*.h bpf/*.c tests/unit/*.c \
-		tests/trafgen/*.c
+		tests/trafgen/*.c tests/tools/*.c tests/bench/*.c
 	$(Q)bash -n tests/vm/run tests/vm/*.sh tests/host/*.sh tests/lib/*.sh .ci/run
 
 clean:

@@ -106,8 +106,8 @@ static void report_attach(const struct probe_set *ps)
 			fprintf(stderr, "mptcp-evlat: notice: %s() not in this kernel, skipped\n",
 				p->target);
 		else if (p->state == PROBE_FAILED)
-			fprintf(stderr, "mptcp-evlat: notice: cannot attach to %s(): %s\n", p->target,
-				strerror(-p->err));
+			fprintf(stderr, "mptcp-evlat: notice: cannot attach to %s(): %s\n",
+				p->target, strerror(-p->err));
 		else if (p->state == PROBE_ATTACHED && p->mode == PROBE_KPROBE && kprobes++ == 0)
 			kp = p;
 	}

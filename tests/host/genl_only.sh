@@ -90,5 +90,15 @@ done
 for ev in created established closed sub_established sub_closed; do
 	check "text summary has a $ev row" grep -q "^$ev " "$WORK/text.out"
 done
+
+# -i 1 -d 3: a summary per interval and one at exit; -T puts a time before each
+"$EVLAT" --genl-only -N evs -i 1 -d 3 -T >"$WORK/interval.out" 2>/dev/null
+check "-i 1 -d 3 -T exits 0" [ $? -eq 0 ]
+n=$(grep -Ec '^[0-2][0-9]:[0-5][0-9]:[0-5][0-9] *$' "$WORK/interval.out")
+check "-i 1 -d 3 -T prints 3 timestamped summaries (got $n)" [ "$n" -eq 3 ]
+"$EVLAT" --genl-only -N evs -i 1 -d 2 -j >"$WORK/interval.json" 2>/dev/null
+check "-i 1 -d 2 -j prints 2 JSON summaries" \
+	jq -se '[.[] | select(.type=="summary")] | length == 2' "$WORK/interval.json"
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

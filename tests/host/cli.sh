@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host test (root): bad input gets one clear message and its documented exit
+# code (README "Exit codes"), never a crash; --check on this kernel (which
+# refuses fentry) says so and exits 6.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+EVLAT=${EVLAT:-$ROOT/mptcp-evlat}
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+PASS=0 FAIL=0
+
+# expect CODE DESCRIPTION PATTERN -- ARGS...: exit code, one stderr line matching PATTERN
+expect() {
+	local code=$1 what=$2 pat=$3
+	shift 4
+	"$@" >"$W/out" 2>"$W/err"
+	local rc=$? lines
+	lines=$(grep -vc '^Try ' "$W/err")
+	if [ "$rc" -eq "$code" ] && [ "$lines" -eq 1 ] && grep -Eq -- "$pat" "$W/err"; then
+		PASS=$((PASS + 1))
+		echo "ok   - $what (exit $rc)"
+	else
+		FAIL=$((FAIL + 1))
+		echo "FAIL - $what: exit $rc (want $code), $lines lines:"
+		sed 's/^/    /' "$W/err"
+	fi
+}
+
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "$@"; }
+
+expect 2 "unknown flag" "unrecognized option" -- "$EVLAT" --bogus
+expect 2 "non-numeric interval" "invalid interval" -- "$EVLAT" -i abc
+expect 2 "negative duration" "invalid duration" -- "$EVLAT" -d -5
+expect 2 "zero duration" "invalid duration" -- "$EVLAT" -d 0
+expect 2 "unknown event name" "invalid event" -- "$EVLAT" -e created,bogus
+expect 2 "token out of range" "invalid token" -- "$EVLAT" -t 0x1ffffffff
+expect 2 "ring buffer not a power of 2" "power of 2" -- "$EVLAT" -r 100
+expect 2 "stray argument" "unexpected argument" -- "$EVLAT" foo
+expect 2 "--check with -j" "runs alone" -- "$EVLAT" --check -j
+expect 2 "--records with --json" "raw records only" -- "$EVLAT" --records -j
+expect 2 "interval longer than duration" "longer than duration" -- "$EVLAT" -i 5 -d 2
+expect 2 "missing network namespace" "no network namespace '/run/netns/no-such-ns'" -- \
+	"$EVLAT" --genl-only -N no-such-ns -d 1
+expect 3 "not root" "needs root" -- nobody "$EVLAT" -d 1
+expect 3 "not root, --genl-only" "CAP_NET_ADMIN" -- nobody "$EVLAT" --genl-only -d 1
+expect 6 "default mode where fentry is refused" "refused.*--genl-only" -- "$EVLAT" -d 1
+
+# --check: a table on stdout, exit 6, and it names the refusal
+"$EVLAT" --check >"$W/check" 2>&1
+rc=$?
+if [ $rc -eq 6 ] && grep -Eq '^fentry +REFUSED by this kernel \(EPERM\)' "$W/check" &&
+	grep -Eq '^result +FAIL' "$W/check" && grep -Eq '^btf +yes' "$W/check"; then
+	PASS=$((PASS + 1))
+	echo "ok   - --check reports fentry refused (exit 6)"
+else
+	FAIL=$((FAIL + 1))
+	echo "FAIL - --check: exit $rc"
+	cat "$W/check"
+fi
+"$EVLAT" --version | grep -Eq '^mptcp-evlat [0-9]+\.[0-9]+\.[0-9]+$' && PASS=$((PASS + 1)) &&
+	echo "ok   - --version" || { FAIL=$((FAIL + 1)); echo "FAIL - --version"; }
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
