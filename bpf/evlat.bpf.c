@@ -31,10 +31,14 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
-/* Records lost because the ring was full, per CPU and per record kind. */
+/*
+ * Records lost because the ring was full, per CPU: hook records by event type
+ * in [0, 256), send records by event type in [256, 512) (EVLAT_DROP_* in
+ * include/evlat_record.h).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, EVLAT_K_MAX);
+	__uint(max_entries, EVLAT_DROP_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");
@@ -44,9 +48,10 @@ static __always_inline __u32 sk_netns(const struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 }
 
-static __always_inline void count_drop(__u32 kind)
+static __always_inline void count_drop(__u32 kind, __u32 event)
 {
-	__u64 *cnt = bpf_map_lookup_elem(&drops, &kind);
+	__u32 slot = (kind == EVLAT_K_SEND ? EVLAT_DROP_SEND : 0) + (event & 0xff);
+	__u64 *cnt = bpf_map_lookup_elem(&drops, &slot);
 
 	if (cnt)
 		*cnt += 1;
@@ -64,7 +69,7 @@ static __always_inline struct evlat_record *rec_start_ns(__u8 kind, __u8 event, 
 		return NULL;
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
-		count_drop(kind);
+		count_drop(kind, event);
 		return NULL;
 	}
 	__builtin_memset(r, 0, sizeof(*r));

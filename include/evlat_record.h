@@ -27,6 +27,10 @@ enum evlat_kind {
 	EVLAT_K_MAX,
 };
 
+/* Slots of the per-CPU drop counters: hook records by event type, then send records */
+#define EVLAT_DROP_SEND	 256
+#define EVLAT_DROP_SLOTS 512
+
 /* Bits of evlat_record.flags */
 #define EVLAT_F_HAVE_SSK	 (1u << 0) /* addresses/ports come from a subflow */
 #define EVLAT_F_CLOSE_EVENT_DONE (1u << 1) /* subflow->close_event_done was set */

@@ -79,13 +79,50 @@ void event_from_nl(const struct nl_event *nl, __u32 netns, struct evlat_event *e
 	from_nl(nl, ev);
 }
 
-static enum evlat_status corr_status(enum corr_status st)
+/*
+ * __GFP_DIRECT_RECLAIM: bit 10 in 6.1, 6.12 and 7.2 alike (GFP_KERNEL is
+ * 0xcc0 and GFP_ATOMIC 0x820 in the records of all three).
+ */
+#define GFP_DIRECT_RECLAIM_ 0x400u
+#define TCP_ESTABLISHED_    1
+
+/*
+ * Whether the sender allocates without sleeping. ANNOUNCED and REMOVED take
+ * no gfp argument: pm_netlink.c allocates them with GFP_ATOMIC; the listener
+ * events with GFP_KERNEL (KERNELS.md, upstream since 6.2).
+ */
+static bool atomic_alloc(const struct evlat_record *r)
 {
-	switch (st) {
+	if (r->kind == EVLAT_K_ANNOUNCED || r->kind == EVLAT_K_REMOVED)
+		return true;
+	if (r->kind == EVLAT_K_LISTENER)
+		return false;
+	return !(r->gfp & GFP_DIRECT_RECLAIM_);
+}
+
+/*
+ * A hook record that expired without its event. Our socket is subscribed, so
+ * genl_has_listeners() was true (it is global across namespaces, KERNELS.md)
+ * and the sender went on to nlmsg_new(): no send record means that
+ * allocation (or the message build) failed; a send record with no event
+ * means the message was lost on the way, an overrun if our socket said so.
+ */
+static enum evlat_status undelivered(const struct corr_result *res, const struct classify_ctx *cc)
+{
+	if (res->have_send)
+		return cc->overrun_seen ? ST_LOST_OVERRUN : ST_NOT_DELIVERED;
+	if (!cc->send_probe || cc->send_drops_seen)
+		return ST_NOT_DELIVERED;
+	return atomic_alloc(&res->hook) ? ST_LOST_ALLOC_ATOMIC : ST_LOST_ALLOC_OTHER;
+}
+
+static enum evlat_status corr_status(const struct corr_result *res, const struct classify_ctx *cc)
+{
+	switch (res->status) {
 	case CORR_DELIVERED:
 		return ST_DELIVERED;
 	case CORR_NOT_DELIVERED:
-		return ST_NOT_DELIVERED;
+		return undelivered(res, cc);
 	case CORR_UNMATCHED_NL:
 		return ST_UNMATCHED;
 	case CORR_EVICTED:
@@ -110,13 +147,16 @@ static void put_stages(const struct corr_result *res, struct evlat_event *ev)
 	}
 }
 
-void event_from_corr(const struct corr_result *res, struct evlat_event *ev)
+void event_from_corr(const struct corr_result *res, const struct classify_ctx *cc,
+		     struct evlat_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
-	ev->status = corr_status(res->status);
+	ev->status = corr_status(res, cc);
 	ev->type = res->event;
-	if (res->have_hook)
+	if (res->have_hook) {
 		from_hook(&res->hook, ev);
+		ev->gfp = res->hook.gfp;
+	}
 	if (res->have_nl) {
 		__u32 netns = ev->netns;
 		__u64 t = ev->time_ns;
@@ -128,11 +168,39 @@ void event_from_corr(const struct corr_result *res, struct evlat_event *ev)
 	put_stages(res, ev);
 }
 
+/*
+ * mptcp_close_ssk() sends SUB_CLOSED only while the MPTCP socket is
+ * ESTABLISHED, and (since close_event_done, 2024) only once per subflow.
+ */
+bool event_from_close(const struct evlat_record *r, struct evlat_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->status = ST_CLOSE_WITHOUT_EVENT;
+	ev->type = EVLAT_EV_SUB_CLOSED;
+	from_hook(r, ev);
+	ev->have_ids = ev->have_loc_id = true;
+	ev->loc_id = r->loc_id;
+	ev->rem_id = r->rem_id;
+	if (r->flags & EVLAT_F_CLOSE_EVENT_DONE)
+		ev->reason = "already_sent";
+	else if (r->sk_state != TCP_ESTABLISHED_)
+		ev->reason = "not_established";
+	return ev->reason != NULL;
+}
+
 const char *status_name(enum evlat_status st)
 {
 	static const char *const names[ST_MAX] = {
-		[ST_DELIVERED] = "delivered", [ST_NOT_DELIVERED] = "not_delivered",
-		[ST_UNMATCHED] = "unmatched", [ST_EVICTED] = "evicted",
+		[ST_DELIVERED] = "delivered",
+		[ST_LOST_ALLOC_ATOMIC] = "lost_alloc_atomic",
+		[ST_LOST_ALLOC_OTHER] = "lost_alloc_other",
+		[ST_LOST_OVERRUN] = "lost_overrun",
+		[ST_LOST_RINGBUF] = "lost_ringbuf",
+		[ST_DUPLICATE] = "duplicate",
+		[ST_CLOSE_WITHOUT_EVENT] = "close_without_event",
+		[ST_NOT_DELIVERED] = "not_delivered",
+		[ST_UNMATCHED] = "unmatched",
+		[ST_EVICTED] = "evicted",
 		[ST_RECEIVED] = "received",
 	};
 

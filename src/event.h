@@ -13,13 +13,27 @@
 #include "correlate.h"
 #include "nl_event.h"
 
+/* README "Status categories" says how each is detected. */
 enum evlat_status {
-	ST_DELIVERED,	  /* the netlink event arrived for the kernel's call */
-	ST_NOT_DELIVERED, /* the kernel called the sender; nothing arrived in time */
-	ST_UNMATCHED,	  /* a netlink event with no kernel record (e.g. probe missing) */
-	ST_EVICTED,	  /* the correlation table was full: not judged */
-	ST_RECEIVED,	  /* --genl-only: a netlink event, nothing to match it with */
+	ST_DELIVERED,		/* the netlink event arrived for the kernel's call */
+	ST_LOST_ALLOC_ATOMIC,	/* never reached the send path; the sender allocates atomically */
+	ST_LOST_ALLOC_OTHER,	/* never reached the send path; sleeping allocation */
+	ST_LOST_OVERRUN,	/* sent, but our socket overflowed (ENOBUFS) */
+	ST_LOST_RINGBUF,	/* the BPF ring buffer was full: the hook record was dropped */
+	ST_DUPLICATE,		/* the same event a second time (same subflow / connection) */
+	ST_CLOSE_WITHOUT_EVENT, /* mptcp_close_ssk() with no SUB_CLOSED (reason given) */
+	ST_NOT_DELIVERED,	/* called, nothing arrived, and no evidence says why */
+	ST_UNMATCHED,		/* a netlink event with no kernel record (e.g. probe missing) */
+	ST_EVICTED,		/* the correlation table was full: not judged */
+	ST_RECEIVED,		/* --genl-only: a netlink event, nothing to match it with */
 	ST_MAX,
+};
+
+/* What the classification of an undelivered event may rely on. */
+struct classify_ctx {
+	bool send_probe;      /* the send path is traced on this kernel */
+	bool overrun_seen;    /* our socket reported ENOBUFS during the run */
+	bool send_drops_seen; /* the ring dropped send records: "not sent" is unknown */
 };
 
 enum evlat_stage {
@@ -42,10 +56,18 @@ struct evlat_event {
 	bool have_saddr, have_daddr;
 	bool have_stage[STAGE_MAX];
 	__u64 stage_ns[STAGE_MAX];
-	__u64 time_ns; /* CLOCK_MONOTONIC of the hook, or of the receive */
+	__u64 time_ns;	    /* CLOCK_MONOTONIC of the hook, or of the receive */
+	__u32 gfp;	    /* allocation flags of the sender, 0 if unknown */
+	const char *reason; /* close_without_event: why no SUB_CLOSED */
 };
 
-void event_from_corr(const struct corr_result *res, struct evlat_event *ev);
+void event_from_corr(const struct corr_result *res, const struct classify_ctx *cc,
+		     struct evlat_event *ev);
+/*
+ * An mptcp_close_ssk() record: fills @ev and returns true when the kernel
+ * will send no SUB_CLOSED for it (not established, or already sent).
+ */
+bool event_from_close(const struct evlat_record *r, struct evlat_event *ev);
 void event_from_nl(const struct nl_event *nl, __u32 netns, struct evlat_event *ev);
 
 const char *status_name(enum evlat_status st);

@@ -19,6 +19,7 @@
 
 #include "selfcheck.h"
 #include "correlate.h"
+#include "dup.h"
 #include "event.h"
 #include "exit_codes.h"
 #include "genl.h"
@@ -36,6 +37,10 @@ struct app {
 	struct genl_listener nl;
 	struct correlator *corr;
 	struct stats stats;
+	struct dup_table dups;
+	struct classify_ctx cc;
+	unsigned long long drops[EVLAT_DROP_SLOTS];	 /* cumulative, from BPF */
+	unsigned long long drops_seen[EVLAT_DROP_SLOTS]; /* already counted in stats */
 	int epfd, sigfd;
 	unsigned long long records, bad_records;
 	__u64 start_ns, next_print_ns, end_ns;
@@ -58,10 +63,12 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-static void emit(struct app *a, const struct evlat_event *ev)
+static void emit(struct app *a, struct evlat_event *ev)
 {
 	if (!options_want(ev->type, ev->token))
 		return;
+	if ((ev->status == ST_DELIVERED || ev->status == ST_RECEIVED) && dup_check(&a->dups, ev))
+		ev->status = ST_DUPLICATE;
 	if (stats_add(&a->stats, ev) && !a->err)
 		a->err = -ENOMEM;
 	if (env.json)
@@ -75,7 +82,7 @@ static void on_result(void *ctx, const struct corr_result *res)
 	struct app *a = ctx;
 	struct evlat_event ev;
 
-	event_from_corr(res, &ev);
+	event_from_corr(res, &a->cc, &ev);
 	if (!res->have_hook)
 		ev.netns = a->nl.netns;
 	emit(a, &ev);
@@ -93,6 +100,12 @@ static int on_record(void *ctx, void *data, size_t len)
 	}
 	memcpy(&r, data, sizeof(r));
 	a->records++;
+	if (r.kind == EVLAT_K_CLOSE_SSK && !env.records) {
+		struct evlat_event ev;
+
+		if (event_from_close(&r, &ev))
+			emit(a, &ev);
+	}
 	if (env.records) {
 		char line[512];
 
@@ -132,7 +145,7 @@ static int open_netlink(struct app *a)
 {
 	char buf[256];
 	const char *path = netns_path(env.netns, buf, sizeof(buf));
-	int err = genl_listener_open(&a->nl, path, 8 << 20);
+	int err = genl_listener_open(&a->nl, path, env.rcvbuf);
 
 	if (!err)
 		return 0;
@@ -231,7 +244,7 @@ static void fill_info(struct app *a, struct run_info *info, struct corr_stats *c
 	if (!a->tracing)
 		return;
 	info->records = a->records;
-	info->ringbuf_drops = tracer_drops(&a->tracer);
+	info->ringbuf_drops = tracer_drops(&a->tracer, NULL);
 	corr_get_stats(a->corr, cs);
 	info->corr = cs;
 	info->probes = &a->tracer.probes;
@@ -259,6 +272,30 @@ static void print_stats(struct app *a, __u64 now)
 	fflush(stdout);
 }
 
+/*
+ * What the loss classification may rely on, refreshed before each expiry;
+ * new ring-buffer drops of hook records are counted as lost_ringbuf.
+ */
+static void refresh_evidence(struct app *a)
+{
+	const struct probe *send = probes_find(&a->tracer.probes, "send");
+	unsigned long long send_drops = 0;
+
+	tracer_drops(&a->tracer, a->drops);
+	for (int i = 0; i < EVLAT_DROP_SEND; i++) {
+		unsigned long long n = a->drops[i] - a->drops_seen[i];
+
+		/* slot 0 is mptcp_close_ssk: no event of its own */
+		if (i && n && options_want(i, 0) && !env.token_filter)
+			stats_add_count(&a->stats, i, ST_LOST_RINGBUF, n);
+		a->drops_seen[i] = a->drops[i];
+		send_drops += a->drops[EVLAT_DROP_SEND + i];
+	}
+	a->cc.send_probe = send && send->state == PROBE_ATTACHED;
+	a->cc.overrun_seen = a->nl.overruns || a->nl.drops;
+	a->cc.send_drops_seen = send_drops > 0;
+}
+
 /* One turn: drain both sources, expire, print on interval. */
 static int loop_turn(struct app *a, const struct epoll_event *evs, int n)
 {
@@ -275,6 +312,7 @@ static int loop_turn(struct app *a, const struct epoll_event *evs, int n)
 		err = tracer_consume(&a->tracer);
 		if (err < 0)
 			return err;
+		refresh_evidence(a);
 		corr_expire(a->corr, now_ns());
 	}
 	now = now_ns();
@@ -312,6 +350,7 @@ static void drain(struct app *a)
 	if (!a->tracing)
 		return;
 	tracer_consume(&a->tracer);
+	refresh_evidence(a);
 	corr_flush(a->corr);
 }
 

@@ -18,6 +18,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_PENDING,
 	OPT_RECORDS,
+	OPT_RCVBUF,
 };
 
 struct env env = {
@@ -25,6 +26,7 @@ struct env env = {
 	.ringbuf_kib = 256,
 	.timeout_ms = 2000,
 	.capacity = 65536,
+	.rcvbuf = 8 << 20,
 };
 
 const char *argp_program_version = "mptcp-evlat " EVLAT_VERSION;
@@ -73,6 +75,8 @@ static const struct argp_option opts[] = {
 	{ "timeout", OPT_TIMEOUT, "MS", 0,
 	  "Correlation timeout: an event unmatched for MS is reported lost (default 2000)", 0 },
 	{ "pending", OPT_PENDING, "N", 0, "Correlation table size (default 65536)", 0 },
+	{ "rcvbuf", OPT_RCVBUF, "BYTES", 0,
+	  "Netlink socket receive buffer (default 8 MiB; small values provoke overruns)", 0 },
 	{},
 };
 
@@ -161,6 +165,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_TIMEOUT:
 		env.timeout_ms = parse_ulong(arg, 1, 3600 * 1000, st, "timeout");
+		break;
+	case OPT_RCVBUF:
+		env.rcvbuf = parse_ulong(arg, 1024, 1 << 30, st, "receive buffer size");
 		break;
 	case OPT_PENDING:
 		env.capacity = parse_ulong(arg, 16, 1 << 24, st, "pending table size");

@@ -33,6 +33,7 @@ struct env {
 	unsigned int ringbuf_kib; /* -r */
 	unsigned int timeout_ms;  /* --timeout: correlation expiry */
 	unsigned int capacity;	  /* --pending: correlation table size */
+	unsigned int rcvbuf;	  /* --rcvbuf: netlink socket receive buffer, bytes */
 };
 
 extern struct env env;

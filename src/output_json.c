@@ -63,6 +63,10 @@ void json_event(FILE *f, const struct evlat_event *ev)
 		fprintf(f, ",\"loc_id\":%u", ev->loc_id);
 	if (ev->have_ids)
 		fprintf(f, ",\"rem_id\":%u", ev->rem_id);
+	if (ev->gfp)
+		fprintf(f, ",\"gfp\":\"0x%x\"", ev->gfp);
+	if (ev->reason)
+		fprintf(f, ",\"reason\":\"%s\"", ev->reason);
 	fprintf(f, ",\"time_ns\":%" PRIu64, (uint64_t)ev->time_ns);
 	for (int i = 0; i < STAGE_MAX; i++)
 		if (ev->have_stage[i])

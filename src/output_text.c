@@ -2,7 +2,9 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "options.h"
 #include "output.h"
@@ -57,7 +59,10 @@ static void summary_row(FILE *f, unsigned int type, const struct event_stats *es
 		fprintf(f, "\n");
 		return;
 	}
-	fprintf(f, " %9llu %9llu %9llu", es->status[ST_DELIVERED], es->status[ST_NOT_DELIVERED],
+	fprintf(f, " %9llu %9llu %9llu", es->status[ST_DELIVERED],
+		es->status[ST_LOST_ALLOC_ATOMIC] + es->status[ST_LOST_ALLOC_OTHER] +
+			es->status[ST_LOST_OVERRUN] + es->status[ST_LOST_RINGBUF] +
+			es->status[ST_NOT_DELIVERED],
 		es->status[ST_UNMATCHED] + es->status[ST_EVICTED]);
 	put_value(f, h, h->min);
 	put_value(f, h, hist_quantile(h, 0.5));
@@ -65,6 +70,52 @@ static void summary_row(FILE *f, unsigned int type, const struct event_stats *es
 	put_value(f, h, hist_quantile(h, 0.99));
 	put_value(f, h, h->max);
 	fputc('\n', f);
+}
+
+static const enum evlat_status loss_cols[] = {
+	ST_LOST_ALLOC_ATOMIC, ST_LOST_ALLOC_OTHER, ST_LOST_OVERRUN,	   ST_LOST_RINGBUF,
+	ST_NOT_DELIVERED,     ST_DUPLICATE,	   ST_CLOSE_WITHOUT_EVENT,
+};
+#define NLOSS (sizeof(loss_cols) / sizeof(loss_cols[0]))
+
+static unsigned long long lost(const struct event_stats *es)
+{
+	return es->status[ST_LOST_ALLOC_ATOMIC] + es->status[ST_LOST_ALLOC_OTHER] +
+	       es->status[ST_LOST_OVERRUN] + es->status[ST_LOST_RINGBUF] +
+	       es->status[ST_NOT_DELIVERED];
+}
+
+/* Per event type, what did not arrive and why; rows with losses stand out. */
+static void loss_table(FILE *f, const struct stats *s)
+{
+	bool tty = isatty(fileno(f)), any = false;
+	char lbl[16];
+
+	for (unsigned int t = 0; t < EVLAT_EVENT_TYPES; t++) {
+		const struct event_stats *es = s->ev[t];
+		unsigned long long n = 0;
+
+		for (size_t c = 0; es && c < NLOSS; c++)
+			n += es->status[loss_cols[c]];
+		if (!n)
+			continue;
+		if (!any) {
+			fprintf(f, "\n%-18s", "EVENT");
+			for (size_t c = 0; c < NLOSS; c++)
+				fprintf(f, " %s", status_name(loss_cols[c]));
+			fputc('\n', f);
+			any = true;
+		}
+		fprintf(f, "%s%-18s", tty && lost(es) ? "\033[1;31m" : "",
+			event_label(t, lbl, sizeof(lbl)));
+		for (size_t c = 0; c < NLOSS; c++)
+			fprintf(f, " %*llu", (int)strlen(status_name(loss_cols[c])),
+				es->status[loss_cols[c]]);
+		fprintf(f, "%s%s\n", lost(es) ? "  <-- LOST" : "",
+			tty && lost(es) ? "\033[0m" : "");
+	}
+	if (!any)
+		fprintf(f, "\nlosses: none\n");
 }
 
 void text_summary(FILE *f, const struct stats *s, const struct run_info *info)
@@ -75,12 +126,13 @@ void text_summary(FILE *f, const struct stats *s, const struct run_info *info)
 	if (info->genl_only)
 		fprintf(f, "\n");
 	else
-		fprintf(f, " %9s %9s %9s %9s %9s %9s %9s %9s  (latency, %s)\n", "DELIVERED",
-			"NOT_DELIV", "UNMATCHED", "MIN", "P50", "P90", "P99", "MAX",
-			units_label(env.units));
+		fprintf(f, " %9s %9s %9s %9s %9s %9s %9s %9s  (latency, %s)\n", "DELIVERED", "LOST",
+			"UNMATCHED", "MIN", "P50", "P90", "P99", "MAX", units_label(env.units));
 	for (unsigned int t = 0; t < EVLAT_EVENT_TYPES; t++)
 		if (s->ev[t] && stats_total(s->ev[t]))
 			summary_row(f, t, s->ev[t], info->genl_only);
+	if (!info->genl_only)
+		loss_table(f, s);
 	fprintf(f, "\nnetlink: %llu messages in %.1f s, %llu overruns (ENOBUFS), %llu errors\n",
 		info->nl_messages, secs, info->nl_overruns, info->nl_errors);
 	if (!info->genl_only)

@@ -5,18 +5,41 @@
 
 #include "stats.h"
 
+static struct event_stats *get(struct stats *s, unsigned int type)
+{
+	struct event_stats *es = s->ev[type];
+
+	if (es)
+		return es;
+	es = calloc(1, sizeof(*es));
+	if (!es)
+		return NULL;
+	for (int i = 0; i < STAGE_MAX; i++)
+		hist_reset(&es->stage[i]);
+	s->ev[type] = es;
+	return es;
+}
+
+int stats_add_count(struct stats *s, unsigned int type, enum evlat_status status,
+		    unsigned long long n)
+{
+	struct event_stats *es;
+
+	if (!n || type >= EVLAT_EVENT_TYPES)
+		return 0;
+	es = get(s, type);
+	if (!es)
+		return -ENOMEM;
+	es->status[status] += n;
+	return 0;
+}
+
 int stats_add(struct stats *s, const struct evlat_event *ev)
 {
-	struct event_stats *es = s->ev[ev->type];
+	struct event_stats *es = get(s, ev->type);
 
-	if (!es) {
-		es = calloc(1, sizeof(*es));
-		if (!es)
-			return -ENOMEM;
-		for (int i = 0; i < STAGE_MAX; i++)
-			hist_reset(&es->stage[i]);
-		s->ev[ev->type] = es;
-	}
+	if (!es)
+		return -ENOMEM;
 	es->status[ev->status]++;
 	for (int i = 0; i < STAGE_MAX; i++)
 		if (ev->have_stage[i])

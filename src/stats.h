@@ -19,6 +19,9 @@ struct stats {
 
 /* Count @ev; returns 0 or -ENOMEM. */
 int stats_add(struct stats *s, const struct evlat_event *ev);
+/* Add @n events of @type with @status, without latency (e.g. ring-buffer drops). */
+int stats_add_count(struct stats *s, unsigned int type, enum evlat_status status,
+		    unsigned long long n);
 /* Forget the counts (every -i), keep the allocations. */
 void stats_reset(struct stats *s, __u64 now_ns);
 void stats_free(struct stats *s);

@@ -180,20 +180,25 @@ int tracer_consume(struct tracer *t)
 	return ring_buffer__consume(t->rb);
 }
 
-unsigned long long tracer_drops(const struct tracer *t)
+unsigned long long tracer_drops(const struct tracer *t, unsigned long long *slots)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	unsigned long long total = 0;
 
+	if (slots)
+		memset(slots, 0, EVLAT_DROP_SLOTS * sizeof(*slots));
 	if (!t->skel || ncpu <= 0)
 		return 0;
 	__u64 vals[ncpu];
 
-	for (__u32 k = 0; k < EVLAT_K_MAX; k++) {
+	for (__u32 k = 0; k < EVLAT_DROP_SLOTS; k++) {
 		if (bpf_map__lookup_elem(t->skel->maps.drops, &k, sizeof(k), vals, sizeof(vals), 0))
 			continue;
-		for (int c = 0; c < ncpu; c++)
+		for (int c = 0; c < ncpu; c++) {
 			total += vals[c];
+			if (slots)
+				slots[k] += vals[c];
+		}
 	}
 	return total;
 }

@@ -36,7 +36,8 @@ int tracer_open(struct tracer *t, const struct tracer_cfg *cfg);
 int tracer_ringbuf_fd(const struct tracer *t);
 /* Read and hand every ring-buffer record to cfg->cb; returns records or negative errno. */
 int tracer_consume(struct tracer *t);
-unsigned long long tracer_drops(const struct tracer *t);
+/* Ring-buffer drops per EVLAT_DROP_* slot, summed over CPUs; returns the total. */
+unsigned long long tracer_drops(const struct tracer *t, unsigned long long *slots);
 void tracer_close(struct tracer *t);
 
 /* Root, or CAP_BPF + CAP_PERFMON (5.8+), or CAP_SYS_ADMIN. */
