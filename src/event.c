@@ -109,8 +109,13 @@ static bool atomic_alloc(const struct evlat_record *r)
  */
 static enum evlat_status undelivered(const struct corr_result *res, const struct classify_ctx *cc)
 {
+	bool ours = res->hook.netns == cc->listen_netns;
+
+	/* -A: the kernel multicast it into a namespace where we do not listen */
 	if (res->have_send)
-		return cc->overrun_seen ? ST_LOST_OVERRUN : ST_NOT_DELIVERED;
+		return !ours		  ? ST_NO_LISTENER
+		       : cc->overrun_seen ? ST_LOST_OVERRUN
+					  : ST_NOT_DELIVERED;
 	if (!cc->send_probe || cc->send_drops_seen)
 		return ST_NOT_DELIVERED;
 	return atomic_alloc(&res->hook) ? ST_LOST_ALLOC_ATOMIC : ST_LOST_ALLOC_OTHER;
@@ -196,6 +201,7 @@ const char *status_name(enum evlat_status st)
 		[ST_LOST_ALLOC_OTHER] = "lost_alloc_other",
 		[ST_LOST_OVERRUN] = "lost_overrun",
 		[ST_LOST_RINGBUF] = "lost_ringbuf",
+		[ST_NO_LISTENER] = "no_listener",
 		[ST_DUPLICATE] = "duplicate",
 		[ST_CLOSE_WITHOUT_EVENT] = "close_without_event",
 		[ST_NOT_DELIVERED] = "not_delivered",

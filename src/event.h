@@ -20,6 +20,7 @@ enum evlat_status {
 	ST_LOST_ALLOC_OTHER,	/* never reached the send path; sleeping allocation */
 	ST_LOST_OVERRUN,	/* sent, but our socket overflowed (ENOBUFS) */
 	ST_LOST_RINGBUF,	/* the BPF ring buffer was full: the hook record was dropped */
+	ST_NO_LISTENER,		/* sent into a namespace we do not listen in (-A): not a loss */
 	ST_DUPLICATE,		/* the same event a second time (same subflow / connection) */
 	ST_CLOSE_WITHOUT_EVENT, /* mptcp_close_ssk() with no SUB_CLOSED (reason given) */
 	ST_NOT_DELIVERED,	/* called, nothing arrived, and no evidence says why */
@@ -34,6 +35,7 @@ struct classify_ctx {
 	bool send_probe;      /* the send path is traced on this kernel */
 	bool overrun_seen;    /* our socket reported ENOBUFS during the run */
 	bool send_drops_seen; /* the ring dropped send records: "not sent" is unknown */
+	__u32 listen_netns;   /* the namespace our netlink socket listens in */
 };
 
 enum evlat_stage {

@@ -174,7 +174,7 @@ static int open_tracer(struct app *a)
 {
 	struct tracer_cfg cfg = {
 		/* --records without -N: every namespace */
-		.netns = env.records && !env.netns ? 0 : a->nl.netns,
+		.netns = (env.records && !env.netns) || env.all_netns ? 0 : a->nl.netns,
 		.mcgrp = a->nl.group_id,
 		.ringbuf_kib = env.ringbuf_kib,
 		.force_kprobe = env.force_kprobe,
@@ -294,6 +294,7 @@ static void refresh_evidence(struct app *a)
 	a->cc.send_probe = send && send->state == PROBE_ATTACHED;
 	a->cc.overrun_seen = a->nl.overruns || a->nl.drops;
 	a->cc.send_drops_seen = send_drops > 0;
+	a->cc.listen_netns = a->nl.netns;
 }
 
 /* One turn: drain both sources, expire, print on interval. */

@@ -62,6 +62,8 @@ static const struct argp_option opts[] = {
 	  "Network namespace: a path (/run/netns/X, /proc/PID/ns/net) or a name in /run/netns "
 	  "(default: ours)",
 	  0 },
+	{ "all-netns", 'A', NULL, 0,
+	  "Trace every namespace; events of the others count as no_listener", 0 },
 	{ "json", 'j', NULL, 0, "JSON lines: one object per event, a summary at exit", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf messages and per-event diagnostics", 0 },
 	{ "check", OPT_CHECK, NULL, 0, "Check whether this kernel can be traced, then exit", 0 },
@@ -142,6 +144,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 		break;
 	case 'j':
 		env.json = true;
+		break;
+	case 'A':
+		env.all_netns = true;
 		break;
 	case 'v':
 		env.verbose = true;

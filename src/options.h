@@ -24,6 +24,7 @@ struct env {
 	bool token_filter; /* -t given */
 	__u32 token;
 	const char *netns;	  /* -N: a path, or a name under /run/netns */
+	bool all_netns;		  /* -A: records of every namespace; others count as no_listener */
 	bool json;		  /* -j */
 	bool verbose;		  /* -v */
 	bool check;		  /* --check */

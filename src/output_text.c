@@ -73,8 +73,8 @@ static void summary_row(FILE *f, unsigned int type, const struct event_stats *es
 }
 
 static const enum evlat_status loss_cols[] = {
-	ST_LOST_ALLOC_ATOMIC, ST_LOST_ALLOC_OTHER, ST_LOST_OVERRUN,	   ST_LOST_RINGBUF,
-	ST_NOT_DELIVERED,     ST_DUPLICATE,	   ST_CLOSE_WITHOUT_EVENT,
+	ST_LOST_ALLOC_ATOMIC, ST_LOST_ALLOC_OTHER, ST_LOST_OVERRUN, ST_LOST_RINGBUF,
+	ST_NOT_DELIVERED,     ST_NO_LISTENER,	   ST_DUPLICATE,    ST_CLOSE_WITHOUT_EVENT,
 };
 #define NLOSS (sizeof(loss_cols) / sizeof(loss_cols[0]))
 

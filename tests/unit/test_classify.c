@@ -31,7 +31,7 @@ static enum evlat_status classify(struct corr_result res, struct classify_ctx cc
 
 static void test_undelivered(void)
 {
-	struct classify_ctx cc = { .send_probe = true };
+	struct classify_ctx cc = { .send_probe = true, .listen_netns = 7 };
 
 	/* no send record: the allocation failed; which kind from the gfp */
 	CHECK(classify(expired(EVLAT_K_EVENT, EVLAT_EV_CREATED, 0x820, false), cc) ==
@@ -51,18 +51,27 @@ static void test_undelivered(void)
 	cc.overrun_seen = true;
 	CHECK(classify(expired(EVLAT_K_EVENT, EVLAT_EV_CREATED, 0x820, true), cc) ==
 	      ST_LOST_OVERRUN);
+	/* -A: sent into another namespace, where we do not listen: not a loss */
+	cc.listen_netns = 8;
+	CHECK(classify(expired(EVLAT_K_EVENT, EVLAT_EV_CREATED, 0x820, true), cc) ==
+	      ST_NO_LISTENER);
+	/* ... but an allocation failure there is still one */
+	CHECK(classify(expired(EVLAT_K_EVENT, EVLAT_EV_CREATED, 0x820, false), cc) ==
+	      ST_LOST_ALLOC_ATOMIC);
 	/* no evidence about the send path: never guess an allocation failure */
-	cc = (struct classify_ctx){ .send_probe = false };
+	cc = (struct classify_ctx){ .send_probe = false, .listen_netns = 7 };
 	CHECK(classify(expired(EVLAT_K_EVENT, EVLAT_EV_CREATED, 0x820, false), cc) ==
 	      ST_NOT_DELIVERED);
-	cc = (struct classify_ctx){ .send_probe = true, .send_drops_seen = true };
+	cc = (struct classify_ctx){ .send_probe = true,
+				    .send_drops_seen = true,
+				    .listen_netns = 7 };
 	CHECK(classify(expired(EVLAT_K_EVENT, EVLAT_EV_CREATED, 0x820, false), cc) ==
 	      ST_NOT_DELIVERED);
 }
 
 static void test_other_statuses(void)
 {
-	struct classify_ctx cc = { .send_probe = true };
+	struct classify_ctx cc = { .send_probe = true, .listen_netns = 7 };
 	struct corr_result res = expired(EVLAT_K_EVENT, EVLAT_EV_CREATED, 0x820, true);
 
 	res.status = CORR_DELIVERED;

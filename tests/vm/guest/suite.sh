@@ -268,6 +268,34 @@ phase_ringbuf() {
 	check ringbuf_exact_per_type $?
 }
 
+# -A while listening in evc only: evs's events are sent where nobody of ours
+# listens (the kernel's listener check is global, KERNELS.md): no_listener,
+# never a loss; evc's are delivered.
+phase_nolistener() {
+	$BIN/mptcp-evlat -N evc -A --json -d $DURATION >$W/nl.json 2>$W/nl.err &
+	tr=$!
+	wait_for $W/nl.err 'tracing MPTCP events' 60 $tr
+	check nolistener_tracer_up $?
+	trafgen $W/nl.expect $W/nl.trafgen.log
+	check nolistener_trafgen $?
+	wait $tr
+	check nolistener_tracer_exit $?
+	s_ino=$(stat -L -c %i /run/netns/evs) c_ino=$(stat -L -c %i /run/netns/evc)
+	want_s=$(grep -c "netns=$s_ino " $W/nl.expect) want_c=$(grep -c "netns=$c_ino " $W/nl.expect)
+	got_s=$($JQ -s "[.[] | select(.type==\"event\" and .netns==$s_ino and
+		.status==\"no_listener\")] | length" $W/nl.json)
+	got_c=$($JQ -s "[.[] | select(.type==\"event\" and .netns==$c_ino and
+		.status==\"delivered\")] | length" $W/nl.json)
+	report nolistener_evs "$got_s/$want_s"
+	report nolistener_evc_delivered "$got_c/$want_c"
+	[ "$got_s" -eq "$want_s" ] && [ "$got_c" -eq "$want_c" ] && [ "$want_s" -gt 0 ]
+	check nolistener_exact $?
+	$JQ -se '[.[] | select(.type=="event") | .status] |
+		all(. == "delivered" or . == "no_listener" or . == "close_without_event")' \
+		$W/nl.json >/dev/null
+	check nolistener_no_loss $?
+}
+
 mkdir -p $W
 export IP
 . $LIB/netns.sh
@@ -284,6 +312,9 @@ evlat_netns_up >$W/netns.log 2>&1
 phase_correlation kprobe "--kprobes"
 grep -q 'traced with kprobes' $W/kprobe.evs.err
 check kprobe_mode_used $?
+evlat_netns_down >/dev/null 2>&1
+evlat_netns_up >$W/netns.log 2>&1
+phase_nolistener
 evlat_netns_down >/dev/null 2>&1
 evlat_netns_up >$W/netns.log 2>&1
 phase_overrun
