@@ -24,7 +24,7 @@ static const char *const event_names[] = {
 static const char *const kind_names[] = {
 	[EVLAT_K_EVENT] = "event",	 [EVLAT_K_ANNOUNCED] = "announced",
 	[EVLAT_K_REMOVED] = "removed",	 [EVLAT_K_CLOSE_SSK] = "close_ssk",
-	[EVLAT_K_LISTENER] = "listener",
+	[EVLAT_K_LISTENER] = "listener", [EVLAT_K_SEND] = "send",
 };
 
 const char *event_name(unsigned int type)

@@ -10,6 +10,7 @@ PKGS=(
 	iproute2 jq                         # host tests: netns, veth, ip mptcp monitor; JSON checks
 	qemu-system-x86 busybox-static cpio # VM tests: TCG guests on a busybox initramfs
 	xz-utils zstd lz4 kmod file         # kernel/module extraction (6.1 cloud: lz4), modinfo
+	python3 libc6-dev                   # tests/kmod: adapting linux-kbuild host tools; shim build
 	ca-certificates                     # apt-get download over https mirrors
 )
 

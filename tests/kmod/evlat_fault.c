@@ -45,6 +45,7 @@
  *   failed           ro  failures forced since load
  *   failed_by_event  ro  the same per event type: "created=1 sub_established=1"
  *   matched          ro  atomic sender allocations seen in scope (failed or not)
+ *   gfp_direct_reclaim ro this kernel's __GFP_DIRECT_RECLAIM (a gfp without it is atomic)
  *
  * Each forced failure is logged with pr_info (event type, gfp, netns).
  */
@@ -178,6 +179,20 @@ MODULE_PARM_DESC(failed_by_event, "failures per event type, \"name=count ...\"")
 module_param_cb(matched, &evf_ro_atomic_ops, &evf_matched, 0444);
 MODULE_PARM_DESC(matched, "atomic event message allocations seen in scope, failed or not");
 
+/* This kernel's __GFP_DIRECT_RECLAIM, for tests that classify a record's gfp themselves. */
+static int evf_param_get_reclaim(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%#x\n", (unsigned int)__GFP_DIRECT_RECLAIM);
+}
+
+static const struct kernel_param_ops evf_reclaim_ops = {
+	.get = evf_param_get_reclaim,
+};
+
+module_param_cb(gfp_direct_reclaim, &evf_reclaim_ops, NULL, 0444);
+MODULE_PARM_DESC(gfp_direct_reclaim,
+		 "this kernel's __GFP_DIRECT_RECLAIM: a gfp without it is atomic");
+
 /* ------------------------------------------------------------------------- */
 /* Senders: mark and unmark. */
 
@@ -219,7 +234,9 @@ static int evf_sender_enter(struct kretprobe_instance *ri, const struct sock *sk
 	return 0;
 }
 
-/* mptcp_event(enum mptcp_event_type type, const struct mptcp_sock *msk, const struct sock *ssk, gfp_t gfp) */
+/* mptcp_event(enum mptcp_event_type type, const struct mptcp_sock *msk,
+ *	       const struct sock *ssk, gfp_t gfp)
+ */
 static int evf_event_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	unsigned int type = regs_get_kernel_argument(regs, 0);
@@ -275,7 +292,11 @@ static struct kretprobe *evf_sender_ptrs[ARRAY_SIZE(evf_senders)];
 /*
  * Where a failed __alloc_skb() "returns" from: the kprobe sits on the first
  * instruction, before __alloc_skb() has touched the stack, so jumping here
- * makes this function return NULL straight to __alloc_skb()'s caller.
+ * makes this function return NULL straight to __alloc_skb()'s caller. This is
+ * the "bare ret" of KERNELS.md written in C: xor %eax,%eax and a return that
+ * goes through the kernel's return thunk (CONFIG_RETHUNK), where a ret of our
+ * own in assembly would be an unannotated "naked return" to objtool. notrace:
+ * no fentry call in front of it.
  */
 static noinline notrace void *evf_return_null(void)
 {

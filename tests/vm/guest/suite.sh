@@ -296,6 +296,57 @@ phase_nolistener() {
 	check nolistener_no_loss $?
 }
 
+# --- phase 4: forced GFP_ATOMIC failures (tests/kmod/evlat_fault.ko) ----------
+# The module fails exactly N atomic allocations of event messages in evc;
+# mptcp-evlat must report exactly N lost_alloc_atomic, of the same event
+# types, and N fewer delivered than the events trafgen caused there.
+KO=/opt/evlat/kmod/evlat_fault.ko
+P=/sys/module/evlat_fault/parameters
+FAULTS=2
+
+phase_fault() {
+	if [ ! -f $KO ]; then
+		echo "no evlat_fault.ko for this kernel (see build/kmod/*.log)"
+		report kmod unavailable
+		check fault_kmod_present 1
+		return
+	fi
+	c_ino=$(stat -L -c %i /run/netns/evc)
+	insmod $KO netns_ino=$c_ino
+	check fault_kmod_loaded $?
+	$BIN/mptcp-evlat -N evc --json -d $DURATION >$W/fault.json 2>$W/fault.err &
+	tr=$!
+	wait_for $W/fault.err 'tracing MPTCP events' 60 $tr
+	check fault_tracer_up $?
+	echo $FAULTS >$P/fail_count
+	trafgen $W/fault.expect $W/fault.trafgen.log
+	check fault_trafgen $?
+	wait $tr
+	check fault_tracer_exit $?
+	by_event=$(cat $P/failed_by_event) failed=$(cat $P/failed)
+	echo 0 >$P/fail_count
+	rmmod evlat_fault
+	report fault_kmod_failed "$failed"
+	report fault_kmod_by_event "$(echo "$by_event" | tr ' ' ',')"
+	lost=$(sum lost_alloc_atomic $W/fault.json) deliv=$(sum delivered $W/fault.json)
+	want=$(grep -c "netns=$c_ino " $W/fault.expect)
+	report fault_lost_alloc_atomic "$lost"
+	report fault_delivered "$deliv/$want"
+	[ "$failed" -eq $FAULTS ] && [ "$lost" -eq $FAULTS ] && [ "$deliv" -eq $((want - FAULTS)) ]
+	check fault_exact $?
+	# the same event types as the module failed: "created=1 established=1"
+	got=$($JQ -r '[.[] | select(.type=="summary") | .events | to_entries[] |
+		select(.value.lost_alloc_atomic > 0) | "\(.key)=\(.value.lost_alloc_atomic)"] |
+		sort | join(" ")' -s $W/fault.json)
+	want_types=$(echo "$by_event" | tr ' ' '\n' | grep -v '^$' | sort | tr '\n' ' ' | sed 's/ $//')
+	report fault_lost_types "$(echo "$got" | tr ' ' ',')"
+	[ "$got" = "$want_types" ]
+	check fault_event_types $?
+	$JQ -se '[.[] | select(.type=="event" and (.status | startswith("lost_")))] |
+		all(.status == "lost_alloc_atomic" and (.gfp | test("^0x")))' $W/fault.json >/dev/null
+	check fault_no_other_loss $?
+}
+
 mkdir -p $W
 export IP
 . $LIB/netns.sh
@@ -321,6 +372,9 @@ phase_overrun
 evlat_netns_down >/dev/null 2>&1
 evlat_netns_up >$W/netns.log 2>&1
 phase_ringbuf
+evlat_netns_down >/dev/null 2>&1
+evlat_netns_up >$W/netns.log 2>&1
+phase_fault
 evlat_netns_down >/dev/null 2>&1
 
 report failures $failures
