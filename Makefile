@@ -27,10 +27,10 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -I. -Iinclude
 	-Wall -Werror -Wno-unused-function -mcpu=v3 \
 	-fms-extensions -Wno-microsoft-anon-tag
 
-LIBS := $(shell $(PKG_CONFIG) --libs libbpf libmnl 2>/dev/null || echo -lbpf -lelf -lz -lmnl)
+LIBS := $(shell $(PKG_CONFIG) --libs libbpf libmnl libmicrohttpd 2>/dev/null || echo -lbpf -lelf -lz -lmnl -lmicrohttpd)
 # For guests: libbpf, libelf and zlib linked statically; bookworm ships no
 # libmnl.a, so libmnl and libc stay dynamic and tests/vm copies them along.
-STATIC_LIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lmnl
+STATIC_LIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lmnl -lmicrohttpd
 
 ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -53,7 +53,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/tes
 TRAFGEN_SRCS := $(wildcard tests/trafgen/*.c)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-host vmtest vmlinux format lint clean bench
+.PHONY: all deps test test-unit test-host vmtest vmlinux format lint clean bench install uninstall
 
 all: $(BIN) $(OUT)/static/$(BIN) $(OUT)/static/trafgen
 
@@ -120,6 +120,33 @@ $(OUT)/bench/bench_correlate: tests/bench/bench_correlate.c $(CORE_OBJS)
 
 bench: $(OUT)/bench/bench_correlate
 	$(Q)$(OUT)/bench/bench_correlate
+
+# --- install -----------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=]: the loader, its man page and the
+# example unit. systemd reads units from /usr/local/lib/systemd/system as well
+# as /usr/lib/systemd/system, so $(PREFIX)/lib/systemd/system suits both
+# PREFIX=/usr/local and a distribution's PREFIX=/usr.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL ?= install
+
+install: $(BIN)
+	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR)/$(BIN))
+	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	$(Q)$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/$(BIN)
+	$(call msg,INSTALL,$(DESTDIR)$(MANDIR)/man8/$(BIN).8)
+	$(Q)$(INSTALL) -m 0644 doc/$(BIN).8 $(DESTDIR)$(MANDIR)/man8/$(BIN).8
+	$(call msg,INSTALL,$(DESTDIR)$(UNITDIR)/$(BIN).service)
+	$(Q)sed 's|/usr/local/sbin/$(BIN)|$(SBINDIR)/$(BIN)|' contrib/$(BIN).service \
+		>$(DESTDIR)$(UNITDIR)/$(BIN).service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/$(BIN).service
+
+uninstall:
+	$(call msg,RM,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/$(BIN) $(DESTDIR)$(MANDIR)/man8/$(BIN).8 \
+		$(DESTDIR)$(UNITDIR)/$(BIN).service
 
 # --- set-up and maintenance --------------------------------------------------
 deps:

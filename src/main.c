@@ -23,9 +23,12 @@
 #include "event.h"
 #include "exit_codes.h"
 #include "genl.h"
+#include "httpd.h"
 #include "options.h"
+#include "privdrop.h"
 #include "record_fmt.h"
 #include "output.h"
+#include "prom.h"
 #include "stats.h"
 #include "tracer.h"
 
@@ -39,6 +42,9 @@ struct app {
 	struct stats stats;
 	struct dup_table dups;
 	struct classify_ctx cc;
+	struct prom prom;   /* cumulative copy for --prometheus / --textfile: never reset */
+	struct httpd httpd; /* --prometheus */
+	int textfile_err;   /* last --textfile error, reported once */
 	unsigned long long drops[EVLAT_DROP_SLOTS];	 /* cumulative, from BPF */
 	unsigned long long drops_seen[EVLAT_DROP_SLOTS]; /* already counted in stats */
 	int epfd, sigfd;
@@ -63,6 +69,11 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
+static bool prom_wanted(void)
+{
+	return env.prometheus || env.textfile;
+}
+
 static void emit(struct app *a, struct evlat_event *ev)
 {
 	if (!options_want(ev->type, ev->token))
@@ -70,6 +81,8 @@ static void emit(struct app *a, struct evlat_event *ev)
 	if ((ev->status == ST_DELIVERED || ev->status == ST_RECEIVED) && dup_check(&a->dups, ev))
 		ev->status = ST_DUPLICATE;
 	if (stats_add(&a->stats, ev) && !a->err)
+		a->err = -ENOMEM;
+	if (prom_wanted() && prom_accumulate(&a->prom, ev) && !a->err)
 		a->err = -ENOMEM;
 	if (env.json)
 		json_event(stdout, ev);
@@ -200,6 +213,54 @@ static int open_tracer(struct app *a)
 	return 0;
 }
 
+/* The run totals as of now: they are read, not counted, so refresh them before rendering. */
+static void update_prom(struct app *a)
+{
+	prom_set_counts(&a->prom, a->nl.overruns, a->tracing ? tracer_drops(&a->tracer, NULL) : 0);
+}
+
+static int render_prom(void *ctx, FILE *f)
+{
+	struct app *a = ctx;
+
+	update_prom(a);
+	return prom_render(&a->prom, f);
+}
+
+/* --textfile: a failure after the start is reported once and does not stop the tracing */
+static int write_textfile(struct app *a)
+{
+	int err;
+
+	if (!env.textfile)
+		return 0;
+	update_prom(a);
+	err = prom_write_textfile(&a->prom, env.textfile);
+	if (err && err != a->textfile_err)
+		fprintf(stderr, "mptcp-evlat: --textfile %s: %s\n", env.textfile, strerror(-err));
+	a->textfile_err = err;
+	return err;
+}
+
+/* Before the privilege drop: a port below 1024 needs CAP_NET_BIND_SERVICE. */
+static int open_export(struct app *a)
+{
+	int err;
+
+	prom_set_probes(&a->prom, a->tracing ? &a->tracer.probes : NULL);
+	if (env.textfile && write_textfile(a))
+		return EXIT_USAGE; /* no such directory, not writable: the path is wrong */
+	if (!env.prometheus)
+		return 0;
+	err = httpd_start(&a->httpd, env.prometheus, render_prom, a);
+	if (!err)
+		return 0;
+	fprintf(stderr, "mptcp-evlat: --prometheus %s: %s\n", env.prometheus, strerror(-err));
+	if (err == -EACCES)
+		return EXIT_PRIVILEGE;
+	return err == -EADDRNOTAVAIL ? EXIT_USAGE : EXIT_RUNTIME;
+}
+
 static int epoll_add(int epfd, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
@@ -223,6 +284,8 @@ static int setup_loop(struct app *a)
 	if (epoll_add(a->epfd, a->sigfd) || epoll_add(a->epfd, genl_listener_fd(&a->nl)))
 		return -errno;
 	if (a->tracing && epoll_add(a->epfd, tracer_ringbuf_fd(&a->tracer)))
+		return -errno;
+	if (httpd_fd(&a->httpd) >= 0 && epoll_add(a->epfd, httpd_fd(&a->httpd)))
 		return -errno;
 	a->start_ns = now_ns();
 	a->stats.start_ns = a->start_ns;
@@ -286,8 +349,11 @@ static void refresh_evidence(struct app *a)
 		unsigned long long n = a->drops[i] - a->drops_seen[i];
 
 		/* slot 0 is mptcp_close_ssk: no event of its own */
-		if (i && n && options_want(i, 0) && !env.token_filter)
+		if (i && n && options_want(i, 0) && !env.token_filter) {
 			stats_add_count(&a->stats, i, ST_LOST_RINGBUF, n);
+			if (prom_wanted())
+				prom_add_count(&a->prom, i, ST_LOST_RINGBUF, n);
+		}
 		a->drops_seen[i] = a->drops[i];
 		send_drops += a->drops[EVLAT_DROP_SEND + i];
 	}
@@ -321,10 +387,13 @@ static int loop_turn(struct app *a, const struct epoll_event *evs, int n)
 		a->done = true;
 	if (a->next_print_ns && now >= a->next_print_ns && !a->done) {
 		print_stats(a, now);
+		write_textfile(a);
 		stats_reset(&a->stats, now);
 		a->next_print_ns += env.interval_s * 1000000000ULL;
 	}
-	return a->err;
+	/* every turn: MHD's epoll is edge-triggered and its connections time out */
+	err = httpd_poll(&a->httpd);
+	return err ? err : a->err;
 }
 
 static int run_loop(struct app *a)
@@ -333,7 +402,7 @@ static int run_loop(struct app *a)
 	int err = 0;
 
 	while (!a->done && !err) {
-		int n = epoll_wait(a->epfd, evs, 4, POLL_MS);
+		int n = epoll_wait(a->epfd, evs, 4, httpd_timeout_ms(&a->httpd, POLL_MS));
 
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -360,6 +429,8 @@ static void cleanup(struct app *a)
 	if (a->tracing || a->tracer.skel)
 		tracer_close(&a->tracer);
 	corr_free(a->corr);
+	httpd_stop(&a->httpd);
+	prom_free(&a->prom);
 	genl_listener_close(&a->nl);
 	stats_free(&a->stats);
 	if (a->epfd >= 0)
@@ -368,12 +439,30 @@ static void cleanup(struct app *a)
 		close(a->sigfd);
 }
 
+/*
+ * Everything that needs a capability is done: the probes are attached, the
+ * group joined (and any listening socket bound). The loop needs none.
+ */
+static int drop_privileges(void)
+{
+	int err = privdrop_all();
+
+	if (!err)
+		return 0;
+	fprintf(stderr, "mptcp-evlat: cannot drop capabilities: %s\n", strerror(-err));
+	return EXIT_RUNTIME;
+}
+
 static int run(struct app *a)
 {
 	int ret = open_netlink(a);
 
 	if (!ret && !env.genl_only)
 		ret = open_tracer(a);
+	if (!ret)
+		ret = open_export(a);
+	if (!ret)
+		ret = drop_privileges();
 	if (ret)
 		return ret;
 	ret = setup_loop(a);
@@ -389,6 +478,7 @@ static int run(struct app *a)
 		return EXIT_RUNTIME;
 	}
 	print_stats(a, now_ns());
+	write_textfile(a);
 	if (a->bad_records)
 		fprintf(stderr, "mptcp-evlat: %llu malformed records ignored\n", a->bad_records);
 	return EXIT_OK;
@@ -400,6 +490,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	options_parse(argc, argv);
+	prom_init(&a.prom);
 	libbpf_set_print(libbpf_print);
 	if (!env.genl_only && !have_bpf_privileges()) {
 		fprintf(stderr, "mptcp-evlat: needs root (CAP_BPF and CAP_PERFMON, or "

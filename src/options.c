@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "exit_codes.h"
+#include "httpd.h"
 #include "names.h"
 #include "options.h"
 
@@ -19,6 +20,8 @@ enum {
 	OPT_PENDING,
 	OPT_RECORDS,
 	OPT_RCVBUF,
+	OPT_PROMETHEUS,
+	OPT_TEXTFILE,
 };
 
 struct env env = {
@@ -35,7 +38,7 @@ const char *argp_program_bug_address = NULL;
 static const char doc[] =
 	"Measure how fast the kernel's MPTCP path-manager events reach userspace, per event type.\n"
 	"\n"
-	"fentry probes on the kernel's event senders are matched with the events received on the\n"
+	"fentry probes on the kernel's event senders are matched with the events received on the "
 	"mptcp_pm_events netlink group; latency histograms are printed at exit (or every -i).\n"
 	"\n"
 	"EXAMPLES:\n"
@@ -77,6 +80,14 @@ static const struct argp_option opts[] = {
 	{ "timeout", OPT_TIMEOUT, "MS", 0,
 	  "Correlation timeout: an event unmatched for MS is reported lost (default 2000)", 0 },
 	{ "pending", OPT_PENDING, "N", 0, "Correlation table size (default 65536)", 0 },
+	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0,
+	  "Serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR 127.0.0.1 unless given: "
+	  "0.0.0.0:9100, [::1]:9100)",
+	  0 },
+	{ "textfile", OPT_TEXTFILE, "PATH", 0,
+	  "Write Prometheus metrics to PATH (atomic rename) at start, every -i and at exit, for "
+	  "node_exporter's textfile collector",
+	  0 },
 	{ "rcvbuf", OPT_RCVBUF, "BYTES", 0,
 	  "Netlink socket receive buffer (default 8 MiB; small values provoke overruns)", 0 },
 	{},
@@ -107,6 +118,20 @@ static void parse_events(char *arg, struct argp_state *st)
 			ev = (int)parse_ulong(tok, 1, EVLAT_EVENT_TYPES - 1, st, "event");
 		env.events[ev] = true;
 	}
+}
+
+/* --prometheus: refused here, with one message, rather than at bind time */
+static void parse_listen(const char *arg, struct argp_state *st)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (httpd_parse_addr(arg, &ss, &len))
+		argp_error(st,
+			   "invalid --prometheus address: '%s' (expected [ADDR:]PORT: a numeric "
+			   "IPv4 or [IPv6] address, port 1..65535)",
+			   arg);
+	env.prometheus = arg;
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *st)
@@ -174,6 +199,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 	case OPT_RCVBUF:
 		env.rcvbuf = parse_ulong(arg, 1024, 1 << 30, st, "receive buffer size");
 		break;
+	case OPT_PROMETHEUS:
+		parse_listen(arg, st);
+		break;
+	case OPT_TEXTFILE:
+		if (!*arg)
+			argp_error(st, "empty --textfile path");
+		env.textfile = arg;
+		break;
 	case OPT_PENDING:
 		env.capacity = parse_ulong(arg, 16, 1 << 24, st, "pending table size");
 		break;
@@ -186,6 +219,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 		if (env.records && (env.json || env.genl_only || env.check || env.interval_s))
 			argp_error(st, "--records prints raw records only (no -j, -i, --check, "
 				       "--genl-only)");
+		if ((env.prometheus || env.textfile) && (env.check || env.records))
+			argp_error(st,
+				   "--prometheus and --textfile export events: not with --check "
+				   "or --records");
 		if (env.genl_only && env.force_kprobe)
 			argp_error(st,
 				   "--genl-only loads no probes: --kprobes makes no sense with it");

@@ -35,6 +35,8 @@ struct env {
 	unsigned int timeout_ms;  /* --timeout: correlation expiry */
 	unsigned int capacity;	  /* --pending: correlation table size */
 	unsigned int rcvbuf;	  /* --rcvbuf: netlink socket receive buffer, bytes */
+	const char *prometheus;	  /* --prometheus [ADDR:]PORT: serve /metrics */
+	const char *textfile;	  /* --textfile PATH: the same, rewritten every -i and at exit */
 };
 
 extern struct env env;

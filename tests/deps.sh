@@ -6,7 +6,9 @@ set -euo pipefail
 PKGS=(
 	make gcc clang llvm pkg-config      # build: loader (gcc), BPF object (clang -target bpf)
 	libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev  # libbpf + skeletons, netlink
-	clang-format                        # make lint / make format
+	libmicrohttpd-dev                   # --prometheus: GET /metrics inside the epoll loop
+	prometheus curl                     # tests/host/prometheus.sh: promtool, scrapes
+	clang-format groff-base man-db      # make lint / make format; man page checks
 	iproute2 jq                         # host tests: netns, veth, ip mptcp monitor; JSON checks
 	qemu-system-x86 busybox-static cpio # VM tests: TCG guests on a busybox initramfs
 	xz-utils zstd lz4 kmod file         # kernel/module extraction (6.1 cloud: lz4), modinfo
