@@ -33,7 +33,7 @@ LIBS := $(shell $(PKG_CONFIG) --libs libbpf libmnl libmicrohttpd 2>/dev/null || 
 STATIC_LIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lmnl -lmicrohttpd
 
 ifeq ($(SAN),1)
-CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
@@ -121,6 +121,46 @@ $(OUT)/bench/bench_correlate: tests/bench/bench_correlate.c $(CORE_OBJS)
 bench: $(OUT)/bench/bench_correlate
 	$(Q)$(OUT)/bench/bench_correlate
 
+# --- fuzzing: libFuzzer + ASan/UBSan (clang; Debian: clang, libclang-rt-dev) ---------------
+#   make fuzz                   each harness FUZZ_SECONDS on build/fuzz/corpus/NAME (tests/fuzz/)
+#   make fuzz FUZZ_SECONDS=10   CI smoke run
+#   make fuzz-replay            the saved inputs of tests/fuzz/crashes/, once each
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -g -O1 -std=gnu11 $(WARN) -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -Iinclude -Isrc
+FUZZ_TARGETS := nl_decode correlate record
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(OUT)/fuzz/fuzz_%)
+
+# what each harness links from src/, compiled here with the sanitizers
+$(OUT)/fuzz/fuzz_nl_decode: src/nl_decode.c src/genl.c src/names.c
+$(OUT)/fuzz/fuzz_correlate: src/correlate.c
+$(OUT)/fuzz/fuzz_record: src/record_fmt.c src/names.c
+$(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard src/*.h include/*.h)
+	$(Q)mkdir -p $(@D)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c,$^) -lmnl -o $@
+
+.PHONY: fuzz fuzz-replay
+fuzz: $(FUZZ_BINS)
+	$(Q)tests/fuzz/seeds.sh $(OUT)/fuzz/corpus
+	$(Q)mkdir -p $(OUT)/fuzz/artifacts
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		echo "  FUZZ     $$t, $(FUZZ_SECONDS) s"; \
+		$(OUT)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			-print_final_stats=1 -artifact_prefix=$(OUT)/fuzz/artifacts/$$t- \
+			$(OUT)/fuzz/corpus/$$t >$(OUT)/fuzz/$$t.log 2>&1 || \
+			{ tail -n 40 $(OUT)/fuzz/$$t.log; exit 1; }; \
+		grep -E '^#[0-9]+.*DONE|^stat::average_exec_per_sec' $(OUT)/fuzz/$$t.log; \
+	done
+
+fuzz-replay: $(FUZZ_BINS)
+	$(Q)for f in tests/fuzz/crashes/*-*; do \
+		[ -e "$$f" ] || continue; t=$${f##*/}; t=$${t%%-*}; \
+		$(OUT)/fuzz/fuzz_$$t -timeout=10 "$$f" >$(OUT)/fuzz/replay.log 2>&1 || \
+			{ tail -n 40 $(OUT)/fuzz/replay.log; echo "fuzz-replay: $$f fails"; exit 1; }; \
+	done; echo "fuzz-replay: tests/fuzz/crashes/ clean"
+
 # --- install -----------------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=]: the loader, its man page and the
 # example unit. systemd reads units from /usr/local/lib/systemd/system as well
@@ -157,12 +197,12 @@ vmlinux:
 
 format:
 	$(Q)clang-format -i src/*.c src/*.h include/*.h bpf/*.c tests/unit/*.c tests/trafgen/*.c \
-		tests/tools/*.c tests/bench/*.c
+		tests/tools/*.c tests/bench/*.c tests/fuzz/*.c tests/fuzz/*.h
 
 lint:
 	$(Q)clang-format --dry-run --Werror src/*.c src/*.h include/*.h bpf/*.c tests/unit/*.c \
-		tests/trafgen/*.c tests/tools/*.c tests/bench/*.c
-	$(Q)bash -n tests/vm/run tests/vm/*.sh tests/host/*.sh tests/lib/*.sh .ci/run
+		tests/trafgen/*.c tests/tools/*.c tests/bench/*.c tests/fuzz/*.c tests/fuzz/*.h
+	$(Q)bash -n tests/vm/run tests/vm/*.sh tests/host/*.sh tests/lib/*.sh tests/fuzz/seeds.sh .ci/run
 
 clean:
 	$(Q)rm -rf $(OUT) $(BIN)

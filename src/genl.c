@@ -320,7 +320,14 @@ int genl_listener_feed(struct genl_listener *l, const void *buf, size_t len, __u
 	struct nl_event ev;
 
 	l->datagrams++;
-	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+	/*
+	 * Not mnl_nlmsg_ok(): it compares nlmsg_len as an int, so a length of
+	 * 2^31 or more passes and mnl_nlmsg_next() jumps far away or, with
+	 * MNL_ALIGN() wrapping to 0, never advances (found by tests/fuzz).
+	 */
+	for (; rem >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (unsigned int)rem;
+	     nlh = mnl_nlmsg_next(nlh, &rem)) {
 		if (nl_decode_event(nlh, rem, l->family_id, &ev)) {
 			l->errors++;
 			continue;

@@ -214,15 +214,22 @@ static int decode(const struct nlmsghdr *nlh, size_t len, __u16 family_id, struc
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
 	int err = check_headers(nlh, len, family_id);
+	const char *tail;
 
 	if (err)
 		return err;
+	tail = (const char *)nlh + nlh->nlmsg_len;
 	d->ev->type = g->cmd;
 	d->end = (const char *)g + GENL_HDRLEN;
-	if (mnl_attr_parse(nlh, GENL_HDRLEN, attr_cb, d) < 0)
+	/*
+	 * Bounded by nlmsg_len itself: mnl_attr_parse() walks to
+	 * MNL_ALIGN(nlmsg_len), up to 3 bytes past an unaligned message
+	 * (found by tests/fuzz).
+	 */
+	if (mnl_attr_parse_payload(d->end, tail - d->end, attr_cb, d) < 0)
 		return -EBADMSG;
-	/* mnl_attr_parse() stops quietly at an attribute that runs past the end */
-	if (d->end < (const char *)mnl_nlmsg_get_payload_tail(nlh))
+	/* the parser stops quietly at an attribute that runs past the end */
+	if (d->end < tail)
 		return -EBADMSG;
 	return settle_family(d);
 }

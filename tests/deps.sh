@@ -5,6 +5,7 @@ set -euo pipefail
 
 PKGS=(
 	make gcc clang llvm pkg-config      # build: loader (gcc), BPF object (clang -target bpf)
+	libclang-rt-dev                     # make fuzz: libFuzzer, ASan, UBSan runtimes for clang
 	libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev  # libbpf + skeletons, netlink
 	libmicrohttpd-dev                   # --prometheus: GET /metrics inside the epoll loop
 	prometheus curl                     # tests/host/prometheus.sh: promtool, scrapes

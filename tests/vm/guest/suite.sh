@@ -102,8 +102,39 @@ monitor_subscribed() {
 start_pair() { # NS TAG EXTRA_FLAGS: ip mptcp monitor + mptcp-evlat --json in NS
 	"$IP" -n "$1" mptcp monitor >$W/$2.$1.mon 2>&1 &
 	echo $! >$W/$2.$1.monpid
-	$BIN/mptcp-evlat -N "$1" --json -d $DURATION $3 >$W/$2.$1.json 2>$W/$2.$1.err &
+	extra=$3
+	# the fentry run of evs also serves Prometheus metrics (scraped below)
+	[ "$2" = fentry ] && [ "$1" = evs ] && extra="$extra --prometheus 9465"
+	$BIN/mptcp-evlat -N "$1" --json -d $DURATION $extra >$W/$2.$1.json 2>$W/$2.$1.err &
 	echo $! >$W/$2.$1.pid
+}
+
+# while_running PID: what we read from a running tracer: its capability sets
+# (all dropped after attach) and a Prometheus scrape (busybox wget).
+while_running() {
+	sleep 1 # the last events of trafgen reach the correlator
+	grep -E '^(CapInh|CapPrm|CapEff|CapAmb|NoNewPrivs)' /proc/$1/status | tee $W/caps.txt
+	[ "$(grep -c -E '^Cap(Inh|Prm|Eff|Amb):[[:space:]]+0+$' $W/caps.txt)" -eq 4 ] &&
+		grep -Eq '^NoNewPrivs:[[:space:]]+1$' $W/caps.txt
+	check caps_dropped_while_tracing $?
+	busybox wget -q -O $W/scrape.txt http://127.0.0.1:9465/metrics
+	check prometheus_scrape $?
+}
+
+# check_scrape JSON: every delivered count in the scrape equals the final summary's
+check_scrape() {
+	grep -E '^mptcp_evlat_events_total\{.*status="delivered"' $W/scrape.txt |
+		sed 's/.*event="\([a-z_0-9]*\)".* \([0-9]*\)$/\1 \2/' | sort >$W/scrape.pairs
+	$JQ -r 'select(.type=="summary") | .events | to_entries[] | "\(.key) \(.value.delivered)"' \
+		"$1" | sort >$W/summary.pairs
+	[ -s $W/scrape.pairs ] && cmp -s $W/scrape.pairs $W/summary.pairs
+	rc=$?
+	[ $rc -eq 0 ] || diff $W/scrape.pairs $W/summary.pairs
+	check prometheus_matches_json $rc
+	grep -Eq '^mptcp_evlat_probe_attached\{probe="mptcp_event",mode="fentry"\} 1$' $W/scrape.txt &&
+		grep -q '^mptcp_evlat_event_latency_seconds_bucket{event="created",stage="total",le="+Inf"}' \
+			$W/scrape.txt
+	check prometheus_probes_and_histograms $?
 }
 
 # check_ns TAG NS: the JSON of one namespace against trafgen and the monitor
@@ -180,6 +211,7 @@ phase_correlation() { # TAG EXTRA_FLAGS
 	done
 	trafgen $W/$t.expect $W/$t.trafgen.log
 	check "${t}_trafgen" $?
+	[ "$t" = fentry ] && while_running "$(cat $W/$t.evs.pid)"
 	for ns in evs evc; do
 		wait "$(cat $W/$t.$ns.pid)"
 		check "${t}_${ns}_tracer_exit" $?
@@ -188,6 +220,7 @@ phase_correlation() { # TAG EXTRA_FLAGS
 	done
 	grep -h 'traced with kprobes' $W/$t.*.err | head -n 2
 	for ns in evs evc; do check_ns $t $ns; done
+	[ "$t" = fentry ] && check_scrape $W/fentry.evs.json
 	if [ -n "$text_pid" ]; then
 		wait $text_pid
 		check text_exit $?
