@@ -18,10 +18,11 @@ struct genl_listener {
 	struct mnl_socket *nl;
 	void *buf;
 	size_t buf_size;
-	__u32 netns;	 /* inode of the socket's netns, as `stat -L -c %i` prints */
-	__u16 family_id; /* resolved id of "mptcp_pm" */
-	__u32 group_id;	 /* absolute id of "mptcp_pm_events" (not the family-relative offset) */
-	int rcvbuf;	 /* SO_RCVBUF as the kernel reports it (twice what was asked) */
+	__u32 netns;	   /* inode of the socket's netns, as `stat -L -c %i` prints */
+	__u16 family_id;   /* resolved id of "mptcp_pm" */
+	__u32 group_id;	   /* absolute id of "mptcp_pm_events" (not the family-relative offset) */
+	int rcvbuf;	   /* SO_RCVBUF as the kernel reports it (twice what was asked) */
+	int mptcp_enabled; /* net.mptcp.enabled of that netns: 1, 0, or -1 if unreadable */
 	/* counters, never reset */
 	unsigned long long datagrams; /* recv() calls that returned data */
 	unsigned long long messages;  /* events decoded and passed to the callback */

@@ -160,6 +160,13 @@ static int open_netlink(struct app *a)
 	const char *path = netns_path(env.netns, buf, sizeof(buf));
 	int err = genl_listener_open(&a->nl, path, env.rcvbuf);
 
+	if (!err && a->nl.mptcp_enabled == 0) {
+		/* MPTCP sockets are refused there: nothing would ever be traced */
+		fprintf(stderr,
+			"mptcp-evlat: MPTCP is disabled in netns %u (net.mptcp.enabled = 0)\n",
+			a->nl.netns);
+		return EXIT_NO_MPTCP;
+	}
 	if (!err)
 		return 0;
 	switch (err) {

@@ -5,6 +5,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
+
 #include "exit_codes.h"
 #include "genl.h"
 #include "options.h"
@@ -24,12 +26,14 @@ static void check_kernel(void)
 		printf("%-34s %s\n", "kernel", u.release);
 }
 
+/* Loaded, not just present: a truncated or unreadable file is no BTF either. */
 static bool check_btf(void)
 {
-	bool ok = !access("/sys/kernel/btf/vmlinux", R_OK);
+	struct btf *btf = btf__load_vmlinux_btf();
 
-	printf("%-34s %s\n", "btf", ok ? "yes (/sys/kernel/btf/vmlinux)" : "NO");
-	return ok;
+	printf("%-34s %s\n", "btf", btf ? "yes (/sys/kernel/btf/vmlinux)" : "NO");
+	btf__free(btf);
+	return btf != NULL;
 }
 
 /* net.mptcp.enabled of our namespace: MPTCP sockets are refused when 0. */

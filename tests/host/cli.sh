@@ -46,6 +46,12 @@ expect 2 "missing network namespace" "no network namespace '/run/netns/no-such-n
 	"$EVLAT" --genl-only -N no-such-ns -d 1
 expect 3 "not root" "needs root" -- nobody "$EVLAT" -d 1
 expect 3 "not root, --genl-only" "CAP_NET_ADMIN" -- nobody "$EVLAT" --genl-only -d 1
+# a namespace where MPTCP is switched off: nothing could ever be traced there
+ip netns add evlat-cli-off 2>/dev/null
+ip netns exec evlat-cli-off sh -c 'echo 0 >/proc/sys/net/mptcp/enabled'
+expect 5 "MPTCP disabled in the namespace" "net.mptcp.enabled = 0" -- \
+	"$EVLAT" --genl-only -N evlat-cli-off -d 1
+ip netns del evlat-cli-off
 expect 6 "default mode where fentry is refused" "refused.*--genl-only" -- "$EVLAT" -d 1
 
 # --check: a table on stdout, exit 6, and it names the refusal

@@ -380,6 +380,32 @@ phase_fault() {
 	check fault_no_other_loss $?
 }
 
+# --- bad input the host cannot provoke: no BTF, MPTCP disabled -----------------
+# one_line CODE PATTERN CMD...: exit code CODE and one stderr line matching PATTERN
+one_line() {
+	code=$1 pat=$2
+	shift 2
+	"$@" >$W/bad.out 2>$W/bad.err
+	rc=$?
+	cat $W/bad.err
+	[ $rc -eq "$code" ] && [ "$(wc -l <$W/bad.err)" -eq 1 ] && grep -q "$pat" $W/bad.err
+}
+
+phase_badinput() {
+	# the kernel's BTF made unreadable: an empty file in its place
+	mount --bind /dev/null /sys/kernel/btf/vmlinux
+	one_line 4 'no kernel BTF' $BIN/mptcp-evlat -d 1
+	check badinput_no_btf $?
+	$BIN/mptcp-evlat --check >$W/bad.check 2>&1
+	[ $? -eq 4 ] && grep -q '^btf  *NO' $W/bad.check
+	check badinput_no_btf_check $?
+	umount /sys/kernel/btf/vmlinux
+	evlat_netns_sysctl evc net/mptcp/enabled 0
+	one_line 5 'net.mptcp.enabled = 0' $BIN/mptcp-evlat -N evc -d 1
+	check badinput_mptcp_disabled $?
+	evlat_netns_sysctl evc net/mptcp/enabled 1
+}
+
 mkdir -p $W
 export IP
 . $LIB/netns.sh
@@ -408,6 +434,7 @@ phase_ringbuf
 evlat_netns_down >/dev/null 2>&1
 evlat_netns_up >$W/netns.log 2>&1
 phase_fault
+phase_badinput
 evlat_netns_down >/dev/null 2>&1
 
 report failures $failures
