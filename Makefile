@@ -53,7 +53,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/tes
 TRAFGEN_SRCS := $(wildcard tests/trafgen/*.c)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-host vmtest vmlinux format lint clean bench install uninstall
+.PHONY: all deps test test-unit test-host vmtest vmlinux format lint clean bench install uninstall soak
 
 all: $(BIN) $(OUT)/static/$(BIN) $(OUT)/static/trafgen
 
@@ -118,6 +118,10 @@ $(OUT)/bench/bench_correlate: tests/bench/bench_correlate.c $(CORE_OBJS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -lm -o $@
 
+# 10 minutes of churn in one trixie guest, the tracer's RSS sampled (tests/vm/guest/soak.sh)
+soak: all
+	$(Q)tests/vm/run --suite trixie --suite-script tests/vm/guest/soak.sh --timeout 900
+
 bench: $(OUT)/bench/bench_correlate
 	$(Q)$(OUT)/bench/bench_correlate
 
@@ -133,9 +137,9 @@ FUZZ_TARGETS := nl_decode correlate record
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(OUT)/fuzz/fuzz_%)
 
 # what each harness links from src/, compiled here with the sanitizers
-$(OUT)/fuzz/fuzz_nl_decode: src/nl_decode.c src/genl.c src/names.c
+$(OUT)/fuzz/fuzz_nl_decode: src/nl_decode.c src/genl.c src/names.c src/line.c
 $(OUT)/fuzz/fuzz_correlate: src/correlate.c
-$(OUT)/fuzz/fuzz_record: src/record_fmt.c src/names.c
+$(OUT)/fuzz/fuzz_record: src/record_fmt.c src/names.c src/line.c
 $(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard src/*.h include/*.h)
 	$(Q)mkdir -p $(@D)
 	$(call msg,FUZZ-CC,$@)

@@ -20,6 +20,7 @@
 #include <linux/genetlink.h>
 #include <linux/mptcp.h>
 
+#include "line.h"
 #include "names.h"
 #include "nl_decode.h"
 
@@ -250,32 +251,6 @@ int nl_decode_event(const void *buf, size_t len, __u16 family_id, struct nl_even
 
 /* ---- formatting ---------------------------------------------------------- */
 
-struct line {
-	char *buf;
-	size_t size;
-	size_t len;
-	int err;
-};
-
-static void put(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct line *l, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (l->err)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(l->buf + l->len, l->size - l->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= l->size - l->len) {
-		l->err = -ENOSPC;
-		return;
-	}
-	l->len += n;
-}
-
 static int line_end(struct line *l)
 {
 	return l->err ? l->err : (int)l->len;
@@ -298,11 +273,11 @@ int nl_flags_str(unsigned int flags, char *buf, size_t size)
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		if (!(flags & names[i].bit))
 			continue;
-		put(&l, "%s%s", l.len ? "," : "", names[i].name);
+		line_put(&l, "%s%s", l.len ? "," : "", names[i].name);
 		flags &= ~names[i].bit;
 	}
 	if (flags || !l.len)
-		put(&l, "%s%#x", l.len ? "," : "", flags);
+		line_put(&l, "%s%#x", l.len ? "," : "", flags);
 	return line_end(&l);
 }
 
@@ -334,7 +309,7 @@ static void put_addr(struct line *l, const char *key, const __u8 *a, unsigned in
 	if (shown == 4 && v6)
 		a += 12; /* IPv4-mapped */
 	if (inet_ntop(shown == 4 ? AF_INET : AF_INET6, a, s, sizeof(s)))
-		put(l, " %s=%s", key, s);
+		line_put(l, " %s=%s", key, s);
 }
 
 static void put_addrs(struct line *l, const struct nl_event *ev)
@@ -344,7 +319,7 @@ static void put_addrs(struct line *l, const struct nl_event *ev)
 
 	if (!(ev->present & (NLE_FAMILY | NLE_SADDR | NLE_DADDR)))
 		return;
-	put(l, " family=%u", shown);
+	line_put(l, " family=%u", shown);
 	if (shown != 4 && shown != 6)
 		return; /* an unknown family: we cannot tell how to print its addresses */
 	if (ev->present & NLE_SADDR)
@@ -356,17 +331,17 @@ static void put_addrs(struct line *l, const struct nl_event *ev)
 static void put_ids(struct line *l, const struct nl_event *ev)
 {
 	if (ev->present & NLE_SPORT)
-		put(l, " sport=%u", ev->sport);
+		line_put(l, " sport=%u", ev->sport);
 	if (ev->present & NLE_DPORT)
-		put(l, " dport=%u", ev->dport);
+		line_put(l, " dport=%u", ev->dport);
 	if (ev->present & NLE_LOC_ID)
-		put(l, " loc_id=%u", ev->loc_id);
+		line_put(l, " loc_id=%u", ev->loc_id);
 	if (ev->present & NLE_REM_ID)
-		put(l, " rem_id=%u", ev->rem_id);
+		line_put(l, " rem_id=%u", ev->rem_id);
 	if (ev->present & NLE_BACKUP)
-		put(l, " backup=%u", ev->backup);
+		line_put(l, " backup=%u", ev->backup);
 	if (ev->present & NLE_IF_IDX)
-		put(l, " if_idx=%d", ev->if_idx);
+		line_put(l, " if_idx=%d", ev->if_idx);
 }
 
 static void put_extras(struct line *l, const struct nl_event *ev)
@@ -374,19 +349,19 @@ static void put_extras(struct line *l, const struct nl_event *ev)
 	char flags[64];
 
 	if (ev->present & NLE_ERROR)
-		put(l, " error=%u", ev->error);
+		line_put(l, " error=%u", ev->error);
 	if (ev->present & NLE_FLAGS) {
 		nl_flags_str(ev->flags, flags, sizeof(flags));
-		put(l, " flags=%s", flags);
+		line_put(l, " flags=%s", flags);
 	}
 	if (ev->present & NLE_SERVER_SIDE)
-		put(l, " server_side=%u", ev->server_side);
+		line_put(l, " server_side=%u", ev->server_side);
 	if (ev->present & NLE_TIMEOUT)
-		put(l, " timeout=%u", ev->timeout);
+		line_put(l, " timeout=%u", ev->timeout);
 	if (ev->present & NLE_RESET_REASON)
-		put(l, " reset_reason=%u", ev->reset_reason);
+		line_put(l, " reset_reason=%u", ev->reset_reason);
 	if (ev->present & NLE_RESET_FLAGS)
-		put(l, " reset_flags=%#x", ev->reset_flags);
+		line_put(l, " reset_flags=%#x", ev->reset_flags);
 }
 
 int nl_event_format(const struct nl_event *ev, char *buf, size_t size)
@@ -401,11 +376,11 @@ int nl_event_format(const struct nl_event *ev, char *buf, size_t size)
 	buf[0] = '\0';
 	name = event_name(ev->type);
 	if (name)
-		put(&l, "event=%s", name);
+		line_put(&l, "event=%s", name);
 	else
-		put(&l, "event=%u", ev->type);
+		line_put(&l, "event=%u", ev->type);
 	if (ev->present & NLE_TOKEN)
-		put(&l, " token=0x%08x", ev->token);
+		line_put(&l, " token=0x%08x", ev->token);
 	put_addrs(&l, ev);
 	put_ids(&l, ev);
 	put_extras(&l, ev);

@@ -7,34 +7,9 @@
 #include <string.h>
 
 #include "evlat_record.h"
+#include "line.h"
 #include "names.h"
 #include "record_fmt.h"
-
-struct line {
-	char *buf;
-	size_t size;
-	size_t len;
-	int err;
-};
-
-static void put(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct line *l, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (l->err)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(l->buf + l->len, l->size - l->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= l->size - l->len) {
-		l->err = -ENOSPC;
-		return;
-	}
-	l->len += n;
-}
 
 int record_check(const void *data, size_t len)
 {
@@ -64,7 +39,7 @@ static void put_addr(struct line *l, const char *key, const uint8_t *a, int fami
 
 	if (!inet_ntop(family, mapped ? a + 12 : a, s, sizeof(s)))
 		return;
-	put(l, " %s=%s", key, s);
+	line_put(l, " %s=%s", key, s);
 }
 
 static void put_addrs(struct line *l, const struct evlat_record *r)
@@ -74,15 +49,15 @@ static void put_addrs(struct line *l, const struct evlat_record *r)
 
 	if (family != AF_INET && family != AF_INET6)
 		return;
-	put(l, " family=%d", family == AF_INET ? 4 : 6);
+	line_put(l, " family=%d", family == AF_INET ? 4 : 6);
 	if (r->flags & EVLAT_F_HAVE_SSK)
 		put_addr(l, "saddr", r->saddr, family, mapped);
 	if (r->kind != EVLAT_K_LISTENER)
 		put_addr(l, "daddr", r->daddr, family, mapped);
 	if (r->sport)
-		put(l, " sport=%u", r->sport);
+		line_put(l, " sport=%u", r->sport);
 	if (r->dport)
-		put(l, " dport=%u", r->dport);
+		line_put(l, " dport=%u", r->dport);
 }
 
 static void put_state(struct line *l, const char *key, unsigned int state)
@@ -90,9 +65,9 @@ static void put_state(struct line *l, const char *key, unsigned int state)
 	const char *name = tcp_state_name(state);
 
 	if (name)
-		put(l, " %s=%s", key, name);
+		line_put(l, " %s=%s", key, name);
 	else
-		put(l, " %s=%u", key, state);
+		line_put(l, " %s=%u", key, state);
 }
 
 static void put_event(struct line *l, const struct evlat_record *r)
@@ -103,9 +78,9 @@ static void put_event(struct line *l, const struct evlat_record *r)
 		return;
 	name = event_name(r->event);
 	if (name)
-		put(l, " event=%s", name);
+		line_put(l, " event=%s", name);
 	else
-		put(l, " event=%u", r->event);
+		line_put(l, " event=%u", r->event);
 }
 
 int record_format(const void *data, size_t len, char *buf, size_t size)
@@ -119,23 +94,23 @@ int record_format(const void *data, size_t len, char *buf, size_t size)
 	if (!size)
 		return -ENOSPC;
 	buf[0] = '\0';
-	put(&l, "ktime=%" PRIu64 " cpu=%u netns=%u kind=%s", (uint64_t)r->ktime_ns, r->cpu,
-	    r->netns, kind_name(r->kind));
+	line_put(&l, "ktime=%" PRIu64 " cpu=%u netns=%u kind=%s", (uint64_t)r->ktime_ns, r->cpu,
+		 r->netns, kind_name(r->kind));
 	put_event(&l, r);
 	if (r->kind != EVLAT_K_LISTENER)
-		put(&l, " token=0x%08x", r->token);
+		line_put(&l, " token=0x%08x", r->token);
 	if (r->gfp)
-		put(&l, " gfp=0x%x", r->gfp);
+		line_put(&l, " gfp=0x%x", r->gfp);
 	put_addrs(&l, r);
 	if (r->kind == EVLAT_K_ANNOUNCED || r->kind == EVLAT_K_REMOVED)
-		put(&l, " rem_id=%u", r->rem_id);
+		line_put(&l, " rem_id=%u", r->rem_id);
 	if (r->flags & EVLAT_F_HAVE_SSK && r->kind != EVLAT_K_LISTENER)
-		put(&l, " loc_id=%u rem_id=%u backup=%u", r->loc_id, r->rem_id,
-		    r->backup || (r->flags & EVLAT_F_REQUEST_BKUP));
+		line_put(&l, " loc_id=%u rem_id=%u backup=%u", r->loc_id, r->rem_id,
+			 r->backup || (r->flags & EVLAT_F_REQUEST_BKUP));
 	put_state(&l, "sk_state", r->sk_state);
 	if (r->flags & EVLAT_F_HAVE_SSK)
 		put_state(&l, "ssk_state", r->ssk_state);
 	if (r->flags & EVLAT_F_HAVE_CLOSE_DONE)
-		put(&l, " close_event_done=%d", !!(r->flags & EVLAT_F_CLOSE_EVENT_DONE));
+		line_put(&l, " close_event_done=%d", !!(r->flags & EVLAT_F_CLOSE_EVENT_DONE));
 	return l.err ? l.err : (int)l.len;
 }

@@ -74,7 +74,7 @@ build()
 	mkdir -p "$TOOLS" || return 1
 	[ -x "$LISTEN" ] || gcc -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter \
 		-I"$ROOT/include" -I"$ROOT/src" -o "$LISTEN" "$ROOT/tests/tools/genl_listen.c" \
-		"$ROOT/src/genl.c" "$ROOT/src/nl_decode.c" "$ROOT/src/names.c" -lmnl || return 1
+		"$ROOT/src/genl.c" "$ROOT/src/nl_decode.c" "$ROOT/src/names.c" "$ROOT/src/line.c" -lmnl || return 1
 	[ -x "$TRAFGEN" ] || make -C "$ROOT" build/static/trafgen >/dev/null
 }
 

@@ -50,7 +50,7 @@ build_tools()
 	mkdir -p "$TOOLS" || return 1
 	[ -x "$TOOLS/nlcapture" ] || gcc "${cflags[@]}" -I"$ROOT/include" -I"$ROOT/src" \
 		-o "$TOOLS/nlcapture" "$ROOT/tests/tools/nlcapture.c" "$ROOT/src/genl.c" \
-		"$ROOT/src/nl_decode.c" "$ROOT/src/names.c" -lmnl || return 1
+		"$ROOT/src/nl_decode.c" "$ROOT/src/names.c" "$ROOT/src/line.c" -lmnl || return 1
 	[ -x "$TOOLS/mptcp_pair" ] || gcc "${cflags[@]}" -o "$TOOLS/mptcp_pair" \
 		"$ROOT/tests/tools/mptcp_pair.c" || return 1
 	[ -x "$TRAFGEN" ] || make -C "$ROOT" build/static/trafgen >/dev/null || return 1
