@@ -31,30 +31,8 @@ RESULT=${EVLAT_RESULT:-/tmp/result.kv}
 W=/tmp/evlat-fault
 N=2     # what a tracer test will ask for: exactly N losses
 N_ALL=6 # every GFP_ATOMIC event of one trafgen connection in evc
-failures=0
-
-report() { echo "$1=$2" >>"$RESULT"; echo "fault: $1=$2"; }
-check() { # name, status (0 = pass)
-	if [ "$2" -eq 0 ]; then report "check_$1" pass; else report "check_$1" fail; failures=$((failures + 1)); fi
-}
-
-# wait_for FILE PATTERN SECONDS [PID]: poll for a line while PID lives
-wait_for() {
-	i=0
-	while [ $i -lt $(($3 * 10)) ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		[ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null && return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# monitor_subscribed NS PID: the monitor's generic netlink socket has joined a group
-monitor_subscribed() {
-	evlat_netns_sh "$1" "cat /proc/net/netlink" |
-		awk -v pid="$2" '$2 == 16 && $3 == pid && $4 != "00000000" { f = 1 } END { exit !f }'
-}
+TAG=fault
+. $LIB/guest.sh
 
 # tally INO DIRECT_RECLAIM <records: the hook/send arithmetic of one namespace's records
 tally() {

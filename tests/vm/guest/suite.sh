@@ -19,24 +19,8 @@ JQ="/usr/bin/jq -M"
 RESULT=${EVLAT_RESULT:-/tmp/result.kv}
 W=/tmp/evlat-e2e
 DURATION=12 # -d for the correlation runs: attach + trafgen fit well inside
-failures=0
-
-report() { echo "$1=$2" >>"$RESULT"; echo "suite: $1=$2"; }
-check() { # name, status (0 = pass)
-	if [ "$2" -eq 0 ]; then report "check_$1" pass; else report "check_$1" fail; failures=$((failures + 1)); fi
-}
-
-# wait_for FILE PATTERN SECONDS [PID]: poll for a line while PID lives, no blind sleeps
-wait_for() {
-	i=0
-	while [ $i -lt $(($3 * 10)) ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		[ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null && return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+TAG=suite
+. $LIB/guest.sh
 
 trafgen() { # EXPECT_FILE LOG
 	$BIN/trafgen --server-netns /run/netns/evs --client-netns /run/netns/evc \
@@ -93,12 +77,6 @@ phase_records() {
 }
 
 # --- phase 2: correlation -----------------------------------------------------
-# monitor_subscribed NS PID: the monitor's genl socket has joined a group
-monitor_subscribed() {
-	evlat_netns_sh "$1" "cat /proc/net/netlink" |
-		awk -v pid="$2" '$2 == 16 && $3 == pid && $4 != "00000000" { f = 1 } END { exit !f }'
-}
-
 start_pair() { # NS TAG EXTRA_FLAGS: ip mptcp monitor + mptcp-evlat --json in NS
 	"$IP" -n "$1" mptcp monitor >$W/$2.$1.mon 2>&1 &
 	echo $! >$W/$2.$1.monpid
