@@ -122,8 +122,14 @@ $(OUT)/bench/bench_correlate: tests/bench/bench_correlate.c $(CORE_OBJS)
 soak: all
 	$(Q)tests/vm/run --suite trixie --suite-script tests/vm/guest/soak.sh --timeout 900
 
-bench: $(OUT)/bench/bench_correlate
-	$(Q)$(OUT)/bench/bench_correlate
+$(OUT)/bench/bench_rss: tests/bench/bench_rss.c $(OUT)/correlate.o $(OUT)/hist.o
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -lm -o $@
+
+# BENCH_FLAGS: --icount (instruction-counted guest clock), --no-vm, --suite SUITE
+bench: all $(OUT)/bench/bench_correlate $(OUT)/bench/bench_rss
+	$(Q)tests/bench/run $(BENCH_FLAGS)
 
 # --- fuzzing: libFuzzer + ASan/UBSan (clang; Debian: clang, libclang-rt-dev) ---------------
 #   make fuzz                   each harness FUZZ_SECONDS on build/fuzz/corpus/NAME (tests/fuzz/)
@@ -206,7 +212,8 @@ format:
 lint:
 	$(Q)clang-format --dry-run --Werror src/*.c src/*.h include/*.h bpf/*.c tests/unit/*.c \
 		tests/trafgen/*.c tests/tools/*.c tests/bench/*.c tests/fuzz/*.c tests/fuzz/*.h
-	$(Q)bash -n tests/vm/run tests/vm/*.sh tests/host/*.sh tests/lib/*.sh tests/fuzz/seeds.sh .ci/run
+	$(Q)bash -n tests/vm/run tests/vm/*.sh tests/host/*.sh tests/lib/*.sh tests/fuzz/seeds.sh .ci/run \
+		tests/bench/run tests/bench/icount/qemu-system-x86_64
 
 clean:
 	$(Q)rm -rf $(OUT) $(BIN)

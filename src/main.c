@@ -49,7 +49,7 @@ struct app {
 	unsigned long long drops_seen[EVLAT_DROP_SLOTS]; /* already counted in stats */
 	int epfd, sigfd;
 	unsigned long long records, bad_records;
-	__u64 start_ns, next_print_ns, end_ns;
+	__u64 start_ns, next_print_ns, end_ns, next_evidence_ns;
 	bool tracing, done;
 	int err; /* first runtime error (negative errno) */
 };
@@ -386,7 +386,11 @@ static int loop_turn(struct app *a, const struct epoll_event *evs, int n)
 		err = tracer_consume(&a->tracer);
 		if (err < 0)
 			return err;
-		refresh_evidence(a);
+		/* the drop counters are read at most every POLL_MS: a map walk is not free */
+		if (now_ns() >= a->next_evidence_ns) {
+			refresh_evidence(a);
+			a->next_evidence_ns = now_ns() + POLL_MS * 1000000ULL;
+		}
 		corr_expire(a->corr, now_ns());
 	}
 	now = now_ns();

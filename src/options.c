@@ -28,7 +28,7 @@ struct env env = {
 	.units = UNITS_USECS,
 	.ringbuf_kib = 256,
 	.timeout_ms = 2000,
-	.capacity = 65536,
+	.capacity = 16384,
 	.rcvbuf = 8 << 20,
 };
 
@@ -79,7 +79,7 @@ static const struct argp_option opts[] = {
 	  0 },
 	{ "timeout", OPT_TIMEOUT, "MS", 0,
 	  "Correlation timeout: an event unmatched for MS is reported lost (default 2000)", 0 },
-	{ "pending", OPT_PENDING, "N", 0, "Correlation table size (default 65536)", 0 },
+	{ "pending", OPT_PENDING, "N", 0, "Correlation table size (default 16384)", 0 },
 	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0,
 	  "Serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR 127.0.0.1 unless given: "
 	  "0.0.0.0:9100, [::1]:9100)",

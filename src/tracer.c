@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -180,26 +182,53 @@ int tracer_consume(struct tracer *t)
 	return ring_buffer__consume(t->rb);
 }
 
+/* All slots in one bpf(BPF_MAP_LOOKUP_BATCH) (5.6+); 0 or a negative errno. */
+static int drops_batch(const struct tracer *t, __u64 *vals, int ncpu)
+{
+	__u32 keys[EVLAT_DROP_SLOTS], out_batch, count = EVLAT_DROP_SLOTS;
+	int err = bpf_map_lookup_batch(bpf_map__fd(t->skel->maps.drops), NULL, &out_batch, keys,
+				       vals, &count, NULL);
+
+	/* -ENOENT: the walk reached the end, which for an array is success */
+	if ((err && errno != ENOENT) || count != EVLAT_DROP_SLOTS)
+		return -EIO;
+	for (__u32 i = 0; i < count; i++)
+		if (keys[i] != i)
+			return -EIO;
+	return 0;
+}
+
+/* The per-key fallback: 512 syscalls, hence rare callers only. */
+static void drops_each(const struct tracer *t, __u64 *vals, int ncpu)
+{
+	for (__u32 k = 0; k < EVLAT_DROP_SLOTS; k++)
+		if (bpf_map__lookup_elem(t->skel->maps.drops, &k, sizeof(k), vals + k * ncpu,
+					 ncpu * sizeof(*vals), 0))
+			memset(vals + k * ncpu, 0, ncpu * sizeof(*vals));
+}
+
 unsigned long long tracer_drops(const struct tracer *t, unsigned long long *slots)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	unsigned long long total = 0;
+	__u64 *vals;
 
 	if (slots)
 		memset(slots, 0, EVLAT_DROP_SLOTS * sizeof(*slots));
 	if (!t->skel || ncpu <= 0)
 		return 0;
-	__u64 vals[ncpu];
-
-	for (__u32 k = 0; k < EVLAT_DROP_SLOTS; k++) {
-		if (bpf_map__lookup_elem(t->skel->maps.drops, &k, sizeof(k), vals, sizeof(vals), 0))
-			continue;
+	vals = calloc((size_t)EVLAT_DROP_SLOTS * ncpu, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (drops_batch(t, vals, ncpu))
+		drops_each(t, vals, ncpu);
+	for (int k = 0; k < EVLAT_DROP_SLOTS; k++)
 		for (int c = 0; c < ncpu; c++) {
-			total += vals[c];
+			total += vals[k * ncpu + c];
 			if (slots)
-				slots[k] += vals[c];
+				slots[k] += vals[k * ncpu + c];
 		}
-	}
+	free(vals);
 	return total;
 }
 

@@ -1,0 +1,397 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The overhead benchmark, inside one QEMU guest (busybox sh, POSIX):
+#
+#   tests/vm/run --suite trixie --suite-script tests/vm/guest/bench.sh
+#
+# MPTCP churn (trafgen --churn: connect, accept, one echo round trip, close,
+# back to back between the namespaces evc and evs) under each observer, as a
+# ratio to the untraced rate of the same boot:
+#
+#   none        nothing listens (the kernel then builds no event at all)
+#   monitor     ip mptcp monitor in evc and in evs, output to /dev/null
+#   evlat       mptcp-evlat -N evc (default mode, output to a file)
+#   evlat_all   mptcp-evlat -A -N evc
+#   bpftrace    a naive kfunc printf one-liner, when the guest has bpftrace
+# and the subflow-heavy variant (--subflows: ADD_ADDR + join per connection)
+# without and with mptcp-evlat -N evc. REPS rounds; within a round every
+# traced run sits between two untraced runs, and its ratio is taken to the
+# mean of those two, so that drift (other guests on the host, mostly) hits
+# both sides alike; the median over the rounds is reported. Runs are short
+# (SECONDS_PER_RUN) for the same reason. Then the ring-buffer limit: churn
+# with mptcp-evlat --json and smaller rings (-r), .ringbuf_drops of the
+# summary, and paced churn (--rate) where a ring drops at full speed. The
+# tracer's peak RSS is VmHWM of /proc/PID/status read just before each tracer
+# is stopped.
+#
+# tests/bench/run --icount boots the guest with QEMU's -icount (its clock counts
+# instructions) and passes evlat.bench_clock=icount evlat.bench_seconds=0.5 on
+# the kernel command line; without them: wall clock, 2 s runs.
+#
+# key=value lines go to $EVLAT_RESULT (bench_*, bpftrace=, check_bench=);
+# tests/bench/run prints them as a table (tests/bench/README.md lists the
+# keys). Real binaries by full path: busybox runs its own applets first.
+set -u
+BIN=/opt/evlat/bin
+LIB=/opt/evlat/lib
+IP=${IP:-/usr/sbin/ip}
+JQ="/usr/bin/jq -M"
+BPFTRACE=/usr/bin/bpftrace
+RESULT=${EVLAT_RESULT:-/tmp/result.kv}
+W=/tmp/evlat-bench
+SECONDS_PER_RUN=2 # churn time of one run
+REPS=3
+CLOCK=wall # the guest's clock: wall (TCG's default) or icount (tests/bench/run --icount)
+SETTLE=0.5 # after an observer stops (trampolines go away under RCU)
+incomplete=0 # runs that did not complete
+stuck=0 # tracers that did not stop on SIGINT
+observer_pid='' monitor_pids=''
+
+say() { echo "bench: $*"; }
+report() { echo "$1=$2" >>"$RESULT"; say "$1=$2"; }
+ns_path() { echo "/run/netns/$1"; }
+
+# grep_wait FILE REGEX SECS PID: until a line matches, PID alive, SECS at most
+grep_wait() {
+	deadline=$(($(date +%s) + $3))
+	until grep -Eq "$2" "$1" 2>/dev/null; do
+		alive "$4" || return 1
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# subscribed NS PID: PID has a generic-netlink socket (protocol 16) in NS that
+# joined a multicast group
+subscribed() {
+	nsenter --net="$(ns_path "$1")" cat /proc/net/netlink |
+		awk -v pid="$2" '$2 == 16 && $3 == pid && $4 != "00000000" { ok = 1 } END { exit !ok }'
+}
+
+# alive PID: running (a child that exited stays a zombie until wait: not alive)
+alive() {
+	st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) && [ "$st" != Z ]
+}
+
+# signal_wait PID SIGNAL SECS: send SIGNAL, 0 once PID has exited, 1 after SECS
+signal_wait() {
+	kill -"$2" "$1" 2>/dev/null
+	n=0
+	while alive "$1"; do
+		[ $n -lt $(($3 * 10)) ] || return 1
+		sleep 0.1
+		n=$((n + 1))
+	done
+}
+
+# vmhwm PID: peak resident set, KiB
+vmhwm() { awk '$1 == "VmHWM:" { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+# max_into FILE VALUE: keep the largest value seen in FILE
+max_into() {
+	[ -n "$2" ] || return 0
+	old=$(cat "$1" 2>/dev/null || echo 0)
+	[ "$2" -gt "$old" ] && echo "$2" >"$1"
+	return 0
+}
+
+# --- observers ----------------------------------------------------------------
+# observer_start CONFIG TAG: start CONFIG's observer, return once it listens
+observer_start() {
+	observer_pid='' monitor_pids=''
+	case $1 in
+	none) return 0 ;;
+	monitor)
+		for ns in evc evs; do
+			"$IP" -n $ns mptcp monitor >/dev/null 2>$W/$2.$ns.monerr &
+			monitor_pids="$monitor_pids $!"
+			i=0
+			until subscribed $ns $!; do
+				i=$((i + 1))
+				[ $i -lt 100 ] && alive $! || return 1
+				sleep 0.1
+			done
+		done
+		return 0
+		;;
+	evlat) set -- "$1" "$2" -N evc ;;
+	evlat_all) set -- "$1" "$2" -A -N evc ;;
+	evlat_p16k) set -- "$1" "$2" -N evc --pending 16384 ;;
+	ring*) set -- "$1" "$2" -N evc --json -r "${1#ring}" ;;
+	bpftrace)
+		# the naive design of KERNELS.md: one printf per event, nothing batched
+		"$BPFTRACE" -e 'kfunc:mptcp_event { printf("%d\n", args->type); }' \
+			>$W/$2.out 2>$W/$2.err &
+		observer_pid=$!
+		grep_wait $W/$2.out '^Attaching' 120 $observer_pid
+		return
+		;;
+	*) say "unknown configuration $1"; return 1 ;;
+	esac
+	cfg=$1 tag=$2
+	shift 2
+	$BIN/mptcp-evlat "$@" >$W/$tag.out 2>$W/$tag.err &
+	observer_pid=$!
+	grep_wait $W/$tag.err 'tracing MPTCP events' 120 $observer_pid
+}
+
+# observer_stop CONFIG TAG: stop it; 1 if it died before (then it observed nothing)
+observer_stop() {
+	rc=0
+	for pid in $monitor_pids; do
+		alive "$pid" || { say "$2: ip mptcp monitor died early"; rc=1; }
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	if [ -n "$observer_pid" ]; then
+		if alive "$observer_pid"; then
+			case $1 in evlat* | ring*) max_into $W/rss.$1 "$(vmhwm "$observer_pid")" ;; esac
+			if ! signal_wait "$observer_pid" INT 10; then
+				# a background job of this shell has SIGINT ignored: one sent
+				# before the tracer blocks it is lost. Do not hang: TERM, KILL
+				say "$2: observer still running 10 s after SIGINT: $(grep -E \
+					'State|SigPnd|ShdPnd|SigBlk|SigIgn' /proc/$observer_pid/status |
+					tr -s '\t\n' '  ')wchan $(cat /proc/$observer_pid/wchan)"
+				stuck=$((stuck + 1))
+				signal_wait "$observer_pid" TERM 5 || kill -KILL "$observer_pid"
+			fi
+			wait "$observer_pid" || { say "$2: observer exit $?"; rc=1; }
+		else
+			say "$2: observer died early"
+			wait "$observer_pid"
+			rc=1
+		fi
+	fi
+	observer_pid='' monitor_pids=''
+	sleep $SETTLE
+	return $rc
+}
+
+# --- one run ------------------------------------------------------------------
+# churn_run CONFIG VARIANT TAG [TRAFGEN FLAGS]: one churn under CONFIG; appends
+# the rate to $W/rates.CONFIG.VARIANT and echoes the churn line
+churn_run() {
+	cfg=$1 var=$2 tag=$3
+	shift 3
+	[ "$var" = subflows ] && set -- "$@" --subflows
+	if ! observer_start "$cfg" "$tag"; then
+		say "$tag: observer did not start"
+		cat $W/$tag.err 2>/dev/null
+		observer_stop "$cfg" "$tag"
+		incomplete=$((incomplete + 1))
+		return 1
+	fi
+	$BIN/trafgen --server-netns "$(ns_path evs)" --client-netns "$(ns_path evc)" \
+		--churn $SECONDS_PER_RUN "$@" >$W/$tag.churn 2>&1
+	trc=$?
+	observer_stop "$cfg" "$tag"
+	orc=$?
+	line=$(grep '^churn ' $W/$tag.churn)
+	rate=$(echo "$line" | sed -n 's/.* rate=\([0-9.]*\)\/s.*/\1/p')
+	say "$tag: $line"
+	if [ $trc -ne 0 ] || [ $orc -ne 0 ] || [ -z "$rate" ]; then
+		say "$tag: incomplete (trafgen exit $trc, observer $orc)"
+		cat $W/$tag.churn
+		incomplete=$((incomplete + 1))
+		return 1
+	fi
+	echo "$rate" >>$W/rates.$cfg.$var
+	echo "$var $cfg $rate ${tag##*.}" >>$W/seq
+	echo "$line" >$W/$tag.line
+	return 0
+}
+
+median() { sort -n "$1" 2>/dev/null | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+runs() { paste -sd, "$1" 2>/dev/null; }
+field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$1" 2>/dev/null; } # FILE KEY of a churn line
+
+# kernel records and ring-buffer drops from the default output's last lines
+text_drops() { sed -n 's/^kernel: [0-9]* records, \([0-9]*\) ring buffer drops.*/\1/p' "$1"; }
+text_records() { sed -n 's/^kernel: \([0-9]*\) records,.*/\1/p' "$1"; }
+# LOST + UNMATCHED columns of the summary table
+text_lost() {
+	awk '$1 == "EVENT" { t = 1; next } t && NF >= 5 && $2 ~ /^[0-9]+$/ { s += $4 + $5 }
+		t && NF == 0 { t = 0 } END { print s + 0 }' "$1"
+}
+text_delivered() {
+	awk '$1 == "EVENT" { t = 1; next } t && NF >= 5 && $2 ~ /^[0-9]+$/ { s += $3 }
+		t && NF == 0 { t = 0 } END { print s + 0 }' "$1"
+}
+
+# --- phases -------------------------------------------------------------------
+TRACED="monitor evlat evlat_all"
+[ -x $BPFTRACE ] && TRACED="$TRACED bpftrace"
+
+# bracketed VARIANT ROUND CFG...: none, then each CFG followed by none again: every
+# traced run has an untraced run just before and just after it
+bracketed() {
+	variant=$1 round=$2 slot=1
+	shift 2
+	churn_run none "$variant" none.$variant.$round.0
+	for config in "$@"; do
+		churn_run "$config" "$variant" $config.$variant.$round
+		churn_run none "$variant" none.$variant.$round.$slot
+		slot=$((slot + 1))
+	done
+}
+
+# ratios VARIANT CFG: the rate of each CFG run over the mean of the untraced runs
+# around it (the sequence of $W/seq), one "round ratio" line per run
+ratios() {
+	awk -v var="$1" -v cfg="$2" '
+		$1 != var { next }
+		$2 == "none" { n++; none[n] = $3; next }
+		$2 == cfg { k++; at[k] = n; rate[k] = $3; round[k] = $4 }
+		END {
+			for (i = 1; i <= k; i++) {
+				b = none[at[i]]; a = none[at[i] + 1]
+				base = (b != "" && a != "") ? (a + b) / 2 : (b != "" ? b : a)
+				if (base > 0) printf "%s %.3f\n", round[i], rate[i] / base
+			}
+		}' $W/seq
+}
+
+# over A B: per round, ratio A / ratio B (what A costs beyond B), one per line
+over() {
+	awk 'NR == FNR { b[$1] = $2; next } ($1 in b) && b[$1] > 0 { printf "%.3f\n", $2 / b[$1] }' \
+		"$2" "$1"
+}
+
+phase_ratios() {
+	r=1
+	while [ $r -le $REPS ]; do
+		# shellcheck disable=SC2086 # TRACED is a list
+		bracketed plain $r $TRACED
+		bracketed subflows $r evlat
+		r=$((r + 1))
+	done
+	report bench_rate_none "$(median $W/rates.none.plain)"
+	report bench_rate_none_runs "$(runs $W/rates.none.plain)"
+	for cfg in $TRACED; do
+		report bench_rate_$cfg "$(median $W/rates.$cfg.plain)"
+		report bench_rate_${cfg}_runs "$(runs $W/rates.$cfg.plain)"
+		ratios plain $cfg >$W/rr.$cfg.plain
+		cut -d' ' -f2 $W/rr.$cfg.plain >$W/ratios.$cfg.plain
+		report bench_ratio_$cfg "$(median $W/ratios.$cfg.plain)"
+		report bench_ratio_${cfg}_runs "$(runs $W/ratios.$cfg.plain)"
+	done
+	# the kernel builds and multicasts events only while someone listens: the
+	# tracer against the two monitors (same round, ratio of ratios; > 1: cheaper)
+	for cfg in evlat evlat_all; do
+		over $W/rr.$cfg.plain $W/rr.monitor.plain >$W/ratios.$cfg.vs
+		report bench_ratio_${cfg}_vs_monitor "$(median $W/ratios.$cfg.vs)"
+		report bench_ratio_${cfg}_vs_monitor_runs "$(runs $W/ratios.$cfg.vs)"
+	done
+	[ -x $BPFTRACE ] || report bpftrace unavailable
+	report bench_rate_none_subflows "$(median $W/rates.none.subflows)"
+	report bench_rate_none_subflows_runs "$(runs $W/rates.none.subflows)"
+	report bench_rate_evlat_subflows "$(median $W/rates.evlat.subflows)"
+	report bench_rate_evlat_subflows_runs "$(runs $W/rates.evlat.subflows)"
+	ratios subflows evlat | cut -d' ' -f2 >$W/ratios.evlat.subflows
+	report bench_ratio_evlat_subflows "$(median $W/ratios.evlat.subflows)"
+	report bench_ratio_evlat_subflows_runs "$(runs $W/ratios.evlat.subflows)"
+	report bench_stalled_cycles "$(cat $W/*.churn | sed -n 's/.* stalled=\([0-9]*\).*/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }')"
+
+	# the tracer kept up: delivered in evc what the kernel emitted there
+	# (3 events per connection in evc, 5 with --subflows), lost nothing
+	drops=0 lost=0 recs=0 got=0 want=0
+	for f in $W/evlat.*.out $W/evlat_all.*.out; do
+		[ -f "$f" ] || continue
+		t=${f%.out}
+		per=3
+		case $t in *.subflows.*) per=5 ;; esac
+		d=$(text_drops "$f") n=$(text_records "$f") c=$(field $t.line conns)
+		drops=$((drops + ${d:-0})) recs=$((recs + ${n:-0}))
+		lost=$((lost + $(text_lost "$f"))) got=$((got + $(text_delivered "$f")))
+		want=$((want + ${c:-0} * per))
+	done
+	report bench_evlat_records "$recs"
+	report bench_evlat_ringbuf_drops "$drops"
+	report bench_evlat_lost "$lost"
+	report bench_evlat_delivered "$got/$want"
+}
+
+# ring_run KIB NAME [TRAFGEN FLAGS]: one churn under mptcp-evlat -N evc --json -r KIB;
+# sets rate, drops, recs and reports them
+ring_run() {
+	kib=$1 name=$2
+	shift 2
+	churn_run ring$kib ring ring$kib.$name "$@" || return 1
+	rate=$(field $W/ring$kib.$name.line rate)
+	drops=$($JQ -s '[.[] | select(.type=="summary")][-1].ringbuf_drops' $W/ring$kib.$name.out)
+	recs=$($JQ -s '[.[] | select(.type=="summary")][-1].records' $W/ring$kib.$name.out)
+	report bench_ringbuf_r${kib}_${name}_rate "$rate"
+	report bench_ringbuf_r${kib}_${name}_drops "$drops"
+	report bench_ringbuf_r${kib}_${name}_records "$recs"
+	[ "$drops" -eq 0 ] 2>/dev/null && max_rate $W/zero.$kib "$rate"
+	return 0
+}
+
+max_rate() { # FILE RATE: keep the highest rate
+	awk -v r="$2" '{ m = $1 } END { print (m != "" && m + 0 > r + 0) ? m : r }' "$1" \
+		2>/dev/null >"$1.new" || echo "$2" >"$1.new"
+	mv "$1.new" "$1"
+}
+
+phase_ringbuf() {
+	drop_kib=''
+	for kib in 256 16 8 4; do
+		ring_run $kib full || continue
+		[ "$drops" -gt 0 ] && [ -z "$drop_kib" ] && drop_kib=$kib full=$rate
+	done
+	# the largest ring that drops at full speed: paced churn, to where drops stop
+	if [ -n "$drop_kib" ]; then
+		for pct in 50 25; do
+			pace=$(awk -v f="$full" -v p=$pct 'BEGIN { r = int(f * p / 100); print (r > 0 ? r : 1) }')
+			ring_run "$drop_kib" at$pace --rate "$pace" || continue
+			[ "$drops" -eq 0 ] && break
+		done
+	fi
+	for kib in 256 16 8 4; do
+		report bench_ringbuf_r${kib}_zero_drop_max "$(cat $W/zero.$kib 2>/dev/null || echo none)"
+	done
+}
+
+# --- main ---------------------------------------------------------------------
+# tests/bench/run --icount passes evlat.bench_*= on the kernel command line
+cmdline_opt() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1; }
+v=$(cmdline_opt evlat.bench_seconds) && [ -n "$v" ] && SECONDS_PER_RUN=$v
+v=$(cmdline_opt evlat.bench_reps) && [ -n "$v" ] && REPS=$v
+v=$(cmdline_opt evlat.bench_clock) && [ -n "$v" ] && CLOCK=$v
+mkdir -p $W
+. $LIB/netns.sh
+export IP
+say "kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, $SECONDS_PER_RUN s per run, $REPS rounds"
+report bench_kernel "$(uname -r)"
+report bench_seconds_per_run $SECONDS_PER_RUN
+report bench_reps $REPS
+report bench_clock $CLOCK
+if ! evlat_netns_up >$W/netns.log 2>&1; then
+	cat $W/netns.log
+	report check_bench fail
+	exit 1
+fi
+t0=$(date +%s)
+# the first churn after boot runs at half speed (cold caches, first allocations), the
+# second a little below: twice a run's time, not counted
+$BIN/trafgen --server-netns "$(ns_path evs)" --client-netns "$(ns_path evc)" \
+	--churn "$(awk -v s="$SECONDS_PER_RUN" 'BEGIN { print 2 * s }')" >$W/warmup.churn 2>&1
+say "warm-up: $(cat $W/warmup.churn)"
+phase_ratios
+t1=$(date +%s)
+phase_ringbuf
+# how much of the peak RSS is the correlation table (--pending 65536 by default)
+churn_run evlat_p16k rss evlat_p16k.rss
+t2=$(date +%s)
+for f in $W/rss.*; do
+	[ -f "$f" ] && report bench_rss_kib_${f##*/rss.} "$(cat "$f")" && max_into $W/rss "$(cat "$f")"
+done
+report bench_rss_kib "$(cat $W/rss 2>/dev/null)"
+report bench_time_ratios_s $((t1 - t0))
+report bench_time_ringbuf_s $((t2 - t1))
+evlat_netns_down >/dev/null 2>&1
+report bench_stuck_stops $stuck
+report bench_incomplete_runs $incomplete
+if [ $incomplete -eq 0 ]; then report check_bench pass; else report check_bench fail; fi
+[ $incomplete -eq 0 ]
