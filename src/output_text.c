@@ -133,11 +133,13 @@ void text_summary(FILE *f, const struct stats *s, const struct run_info *info)
 			summary_row(f, t, s->ev[t], info->genl_only);
 	if (!info->genl_only)
 		loss_table(f, s);
-	fprintf(f, "\nnetlink: %llu messages in %.1f s, %llu overruns (ENOBUFS), %llu errors\n",
-		info->nl_messages, secs, info->nl_overruns, info->nl_errors);
+	fprintf(f,
+		"\ninterval: %.1f s; since start: netlink %llu messages, %llu overruns (ENOBUFS), "
+		"%llu errors\n",
+		secs, info->nl_messages, info->nl_overruns, info->nl_errors);
 	if (!info->genl_only)
-		fprintf(f, "kernel: %llu records, %llu ring buffer drops\n", info->records,
-			info->ringbuf_drops);
+		fprintf(f, "kernel: %llu records, %llu ring buffer drops (since start)\n",
+			info->records, info->ringbuf_drops);
 }
 
 void text_event(FILE *f, const struct evlat_event *ev)
