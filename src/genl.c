@@ -56,8 +56,7 @@ static int netns_inode(int fd, __u32 *ino)
 	return 0;
 }
 
-/* /proc/sys/net is the reader's netns: read it while inside the target one. */
-static int read_mptcp_enabled(void)
+int genl_mptcp_enabled(void)
 {
 	FILE *f = fopen("/proc/sys/net/mptcp/enabled", "re");
 	int v = -1;
@@ -72,7 +71,8 @@ static int read_mptcp_enabled(void)
 
 static int open_socket(struct genl_listener *l)
 {
-	l->mptcp_enabled = read_mptcp_enabled();
+	/* /proc/sys/net is the reader's netns: read it while inside the target one */
+	l->mptcp_enabled = genl_mptcp_enabled();
 	l->nl = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
 	return l->nl ? 0 : -errno;
 }

@@ -31,6 +31,9 @@ struct genl_listener {
 	unsigned long long drops;     /* messages the kernel could not queue (SO_MEMINFO) */
 };
 
+/* net.mptcp.enabled of the caller's netns: 1, 0, or -1 if unreadable (no MPTCP) */
+int genl_mptcp_enabled(void);
+
 typedef void (*genl_event_cb)(void *ctx, const struct nl_event *ev);
 
 /*

@@ -106,25 +106,24 @@ static int on_record(void *ctx, void *data, size_t len)
 	struct app *a = ctx;
 	struct evlat_record r;
 
-	if (len != sizeof(r) || ((const struct evlat_record *)data)->kind == EVLAT_K_NONE ||
-	    ((const struct evlat_record *)data)->kind >= EVLAT_K_MAX) {
+	if (record_check(data, len)) {
 		a->bad_records++;
 		return 0;
 	}
 	memcpy(&r, data, sizeof(r));
 	a->records++;
-	if (r.kind == EVLAT_K_CLOSE_SSK && !env.records) {
-		struct evlat_event ev;
-
-		if (event_from_close(&r, &ev))
-			emit(a, &ev);
-	}
 	if (env.records) {
 		char line[512];
 
 		if (record_format(&r, sizeof(r), line, sizeof(line)) > 0)
 			puts(line);
 		return 0;
+	}
+	if (r.kind == EVLAT_K_CLOSE_SSK) {
+		struct evlat_event ev;
+
+		if (event_from_close(&r, &ev))
+			emit(a, &ev);
 	}
 	corr_add_record(a->corr, &r, now_ns());
 	return 0;

@@ -39,14 +39,8 @@ static bool check_btf(void)
 /* net.mptcp.enabled of our namespace: MPTCP sockets are refused when 0. */
 static bool check_mptcp(void)
 {
-	FILE *f = fopen("/proc/sys/net/mptcp/enabled", "r");
-	int v = -1;
+	int v = genl_mptcp_enabled();
 
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
 	if (v < 0)
 		printf("%-34s %s\n", "mptcp", "NO (no net.mptcp.enabled: CONFIG_MPTCP?)");
 	else
