@@ -115,35 +115,21 @@ start_monitor()
 # the listener events (kernel 6.2) and prints them as "[UNKNOWN 15]" / "16".
 match_expect()
 {
+	local ns
+
+	# each monitor's lines as "EVENT 0xTOKEN" (tests/lib/monitor_pairs.awk)
+	for ns in "$EVLAT_NS_SERVER" "$EVLAT_NS_CLIENT"; do
+		awk -f "$ROOT/tests/lib/monitor_pairs.awk" "$WORK/mon.$ns" >"$WORK/pairs.$ns"
+	done
 	awk '
-	BEGIN {
-		split("CREATED created ESTABLISHED established CLOSED closed " \
-		      "ANNOUNCED announced REMOVED removed SF_ESTABLISHED sub_established " \
-		      "SF_CLOSED sub_closed SF_PRIO sub_priority " \
-		      "LISTENER_CREATED listener_created LISTENER_CLOSED listener_closed", w, " ")
-		for (i = 1; i in w; i += 2)
-			name[w[i]] = w[i + 1]
-		name["UNKNOWN 15"] = "listener_created"
-		name["UNKNOWN 16"] = "listener_closed"
-	}
-	phase == "monitor" && /^\[/ {
-		ev = $0
-		sub(/^\[ */, "", ev)
-		sub(/\].*$/, "", ev)
-		ev = (ev in name) ? name[ev] : "unknown:" ev
-		tok = "00000000"
-		if (match($0, /token=[0-9a-fA-F]+/)) {
-			tok = tolower(substr($0, RSTART + 6, RLENGTH - 6))
-			while (length(tok) < 8)
-				tok = "0" tok
-		}
-		seen[ino " " ev " " tok]++
-		print "seen " ino " " ev " " tok
+	phase == "monitor" {
+		seen[ino " " $1 " " $2]++
+		print "seen " ino " " $1 " " $2
 		next
 	}
 	phase == "expect" && $1 == "expect" {
 		ns = $2; ev = $3; tok = $4
-		sub(/^netns=/, "", ns); sub(/^event=/, "", ev); sub(/^token=0x/, "", tok)
+		sub(/^netns=/, "", ns); sub(/^event=/, "", ev); sub(/^token=/, "", tok)
 		key = ns " " ev " " tolower(tok)
 		if (seen[key] > 0) {
 			seen[key]--
@@ -156,8 +142,8 @@ match_expect()
 		for (key in seen)
 			if (seen[key] > 0)
 				print "extra " key " " seen[key]
-	}' phase=monitor ino="$INO_S" "$WORK/mon.$EVLAT_NS_SERVER" \
-	   ino="$INO_C" "$WORK/mon.$EVLAT_NS_CLIENT" phase=expect "$1"
+	}' phase=monitor ino="$INO_S" "$WORK/pairs.$EVLAT_NS_SERVER" \
+	   ino="$INO_C" "$WORK/pairs.$EVLAT_NS_CLIENT" phase=expect "$1"
 }
 
 # Wait until the monitors have printed every expected event, or WAIT_S.
@@ -195,7 +181,7 @@ check_matches()
 			else
 				not_ok "$(ns_name "$ns") $ev: $n_miss of $((n_ok + n_miss))" \
 					"not seen:$(grep "^missing $ns $ev " "$WORK/match" |
-					   awk '{printf " 0x%s", $4}')"
+					   awk '{printf " %s", $4}')"
 			fi
 		done
 	done
