@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <linux/genetlink.h>
+#include <linux/sock_diag.h>
 #include <linux/netlink.h>
 
 #include "mptcp_compat.h"
@@ -198,17 +199,52 @@ static int pm_transact(struct pm_genl *pm, struct pm_msg *m, pm_reply_fn fn, voi
 	}
 }
 
+/* The id of the "mptcp_pm_events" group in a CTRL_ATTR_MCAST_GROUPS nest, 0 if absent. */
+static __u32 events_group(const struct nlattr *groups)
+{
+	const char *p = (const char *)groups + NLA_HDRLEN;
+	size_t len = groups->nla_len - NLA_HDRLEN;
+
+	while (len >= NLA_HDRLEN) {
+		const struct nlattr *g = (const struct nlattr *)p;
+		size_t step = NLA_ALIGN(g->nla_len);
+		const struct nlattr *name, *id;
+
+		if (g->nla_len < NLA_HDRLEN || g->nla_len > len)
+			return 0;
+		name = attr_find(p + NLA_HDRLEN, g->nla_len - NLA_HDRLEN, CTRL_ATTR_MCAST_GRP_NAME);
+		id = attr_find(p + NLA_HDRLEN, g->nla_len - NLA_HDRLEN, CTRL_ATTR_MCAST_GRP_ID);
+		if (name && id && id->nla_len >= NLA_HDRLEN + sizeof(__u32) &&
+		    name->nla_len - NLA_HDRLEN == sizeof(MPTCP_PM_EV_GRP_NAME) &&
+		    !memcmp((const char *)name + NLA_HDRLEN, MPTCP_PM_EV_GRP_NAME,
+			    sizeof(MPTCP_PM_EV_GRP_NAME))) {
+			__u32 v;
+
+			memcpy(&v, (const char *)id + NLA_HDRLEN, sizeof(v));
+			return v;
+		}
+		if (step >= len)
+			return 0;
+		p += step;
+		len -= step;
+	}
+	return 0;
+}
+
 static int family_id_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	size_t hdr = NLMSG_HDRLEN + GENL_HDRLEN;
-	const struct nlattr *id;
+	struct pm_genl *pm = arg;
+	const struct nlattr *id, *groups;
 
 	if (nlh->nlmsg_len < hdr)
 		return -EBADMSG;
 	id = attr_find((const char *)nlh + hdr, nlh->nlmsg_len - hdr, CTRL_ATTR_FAMILY_ID);
 	if (!id || id->nla_len < NLA_HDRLEN + sizeof(__u16))
 		return -EBADMSG;
-	memcpy(arg, (const char *)id + NLA_HDRLEN, sizeof(__u16));
+	memcpy(&pm->family, (const char *)id + NLA_HDRLEN, sizeof(__u16));
+	groups = attr_find((const char *)nlh + hdr, nlh->nlmsg_len - hdr, CTRL_ATTR_MCAST_GROUPS);
+	pm->events_group = groups ? events_group(groups) : 0;
 	return 0;
 }
 
@@ -222,7 +258,7 @@ static int pm_resolve_family(struct pm_genl *pm)
 	if (err)
 		return err;
 	pm->family = 0;
-	err = pm_transact(pm, &m, family_id_cb, &pm->family);
+	err = pm_transact(pm, &m, family_id_cb, pm);
 	if (!err && !pm->family)
 		err = -ENOENT;
 	return err;
@@ -334,4 +370,66 @@ int pm_genl_del_addr(struct pm_genl *pm, const struct pm_endpoint *ep)
 int pm_genl_set_flags(struct pm_genl *pm, const struct pm_endpoint *ep)
 {
 	return pm_endpoint_cmd(pm, MPTCP_PM_CMD_SET_FLAGS, ep);
+}
+
+/*
+ * A socket in the current netns joined to "mptcp_pm_events" that nobody
+ * reads while it matters: the kernel then builds and queues every event
+ * (what any listener costs it), and no process wakes up for them.
+ */
+int pm_genl_sink_open(const struct pm_genl *pm, int rcvbuf)
+{
+	struct sockaddr_nl local = { .nl_family = AF_NETLINK };
+	int fd, err;
+
+	if (!pm->events_group)
+		return -ENOENT;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_GENERIC);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0 ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &pm->events_group,
+		       sizeof(pm->events_group)) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Read what the sink queued: messages, and those the full queue dropped. */
+int pm_genl_sink_drain(int fd, unsigned long long *msgs, unsigned long long *drops)
+{
+	static char buf[PM_RCV_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+	__u32 mem[SK_MEMINFO_VARS] = { 0 };
+	socklen_t len = sizeof(mem);
+	ssize_t n;
+
+	*msgs = 0;
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == ENOBUFS))
+			continue;
+		if (n < 0)
+			break;
+		for (const char *p = buf; n >= NLMSG_HDRLEN;) {
+			const struct nlmsghdr *nlh = (const struct nlmsghdr *)p;
+			size_t step = NLMSG_ALIGN(nlh->nlmsg_len);
+
+			if (nlh->nlmsg_len < NLMSG_HDRLEN || nlh->nlmsg_len > (size_t)n)
+				break;
+			(*msgs)++;
+			if (step >= (size_t)n)
+				break;
+			p += step;
+			n -= step;
+		}
+	}
+	if (errno != EAGAIN)
+		return -errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0)
+		return -errno;
+	*drops = mem[SK_MEMINFO_DROPS];
+	return 0;
 }

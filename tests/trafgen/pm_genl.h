@@ -16,6 +16,7 @@
 struct pm_genl {
 	int fd;
 	__u16 family; /* resolved id of "mptcp_pm" */
+	__u32 events_group; /* id of "mptcp_pm_events", 0 if not found */
 	__u32 seq;
 	char errmsg[128]; /* kernel extack message of the last failure */
 };
@@ -35,5 +36,9 @@ int pm_genl_set_limits(struct pm_genl *pm, __u32 add_addr_accepted, __u32 subflo
 int pm_genl_add_addr(struct pm_genl *pm, const struct pm_endpoint *ep);
 int pm_genl_del_addr(struct pm_genl *pm, const struct pm_endpoint *ep);
 int pm_genl_set_flags(struct pm_genl *pm, const struct pm_endpoint *ep);
+
+/* A listener that never reads until drained (trafgen --churn --sink). */
+int pm_genl_sink_open(const struct pm_genl *pm, int rcvbuf);
+int pm_genl_sink_drain(int fd, unsigned long long *msgs, unsigned long long *drops);
 
 #endif /* TRAFGEN_PM_GENL_H */

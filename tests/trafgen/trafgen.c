@@ -81,6 +81,7 @@ static struct env {
 	long long churn_ms; /* --churn: benchmark mode for this long */
 	int churn_subflows; /* --subflows: a signal endpoint, one join per connection */
 	unsigned int rate;  /* --rate: at most this many connections per second */
+	int churn_sink;	    /* --sink: a listener in the client netns that never reads */
 } env = {
 	.port = TG_DEFAULT_PORT,
 	.conns = 1,
@@ -924,11 +925,22 @@ static void run_cleanup(struct run *r)
  * not come at all. Such a cycle is given up after CHURN_JOIN_GIVEUP_MS: its
  * connection and its time are left out of conns=, seconds= and events= (what
  * it emitted is not known), and the line ends with stalled=K stalled_s=T.
+ *
+ * --sink joins mptcp_pm_events in the client netns on a socket that is read
+ * only after the run: the kernel builds and queues each client-side event as
+ * for any listener, and no process wakes up for it, the floor of what any
+ * netlink listener costs. The line ends with sink_msgs=N (queued, read after
+ * the run) sink_drops=N (not queued: the floor is then too low).
  */
 #define CHURN_EVENTS	     6
 #define CHURN_EVENTS_SUBFLOW 3
 #define CHURN_POLL_NS	     50000 /* join not yet established: look again after */
 #define CHURN_JOIN_GIVEUP_MS 1000
+/*
+ * --sink: the queue of the listener that is not read holds every event of a
+ * run (about 1.3 KiB of truesize each); SO_RCVBUFFORCE, so rmem_max does not cap it.
+ */
+#define SINK_RCVBUF (256 << 20)
 
 static long long now_ns(void)
 {
@@ -1010,10 +1022,20 @@ static int run_churn(struct run *r)
 	struct pm_endpoint ep = signal_endpoint(0);
 	long long t0, t1, end, start, stalled_ns = 0;
 	unsigned long long events;
+	unsigned long long sink_msgs = 0, sink_drops = 0;
 	unsigned int n = 0, stalled = 0;
+	int err = 0, sink = -1;
 	double secs;
-	int err = 0;
 
+	if (env.churn_sink) {
+		err = side_enter(r, &r->cli, env.client_ns);
+		if (err)
+			return err;
+		sink = pm_genl_sink_open(&r->cli.pm, SINK_RCVBUF);
+		if (sink < 0)
+			return fail(r, EXIT_SETUP, sink, "client: join mptcp_pm_events: %s",
+				    strerror(-sink));
+	}
 	if (env.churn_subflows) {
 		/* no connection yet: the endpoint is announced to each one to come */
 		err = pm_genl_add_addr(&r->srv.pm, &ep);
@@ -1043,7 +1065,7 @@ static int run_churn(struct run *r)
 	}
 	t1 = now_ns();
 	if (err)
-		return err;
+		goto out;
 	/*
 	 * Let the closed msks go before the endpoint is flushed (run_cleanup):
 	 * an orphan still exchanging its DATA_FIN would be sent the RM_ADDR.
@@ -1051,8 +1073,13 @@ static int run_churn(struct run *r)
 	err = conn_quiesce(r, &(struct conn){ .idx = n });
 	if (!err)
 		err = listener_close(r);
+	if (!err && sink >= 0) {
+		err = pm_genl_sink_drain(sink, &sink_msgs, &sink_drops);
+		if (err)
+			fail(r, EXIT_SETUP, err, "client: sink: %s", strerror(-err));
+	}
 	if (err)
-		return err;
+		goto out;
 	secs = (t1 - t0 - stalled_ns) / 1e9;
 	events = (unsigned long long)n *
 		 (CHURN_EVENTS + (env.churn_subflows ? CHURN_EVENTS_SUBFLOW : 0));
@@ -1060,9 +1087,14 @@ static int run_churn(struct run *r)
 	printf("churn conns=%u seconds=%.3f rate=%.1f/s events=%llu", n, secs, n / secs, events);
 	if (stalled)
 		printf(" stalled=%u stalled_s=%.3f", stalled, stalled_ns / 1e9);
+	if (sink >= 0)
+		printf(" sink_msgs=%llu sink_drops=%llu", sink_msgs, sink_drops);
 	putchar('\n');
 	fflush(stdout);
-	return 0;
+out:
+	if (sink >= 0)
+		close(sink);
+	return err;
 }
 
 /* ---- command line ------------------------------------------------------- */
@@ -1074,13 +1106,14 @@ static void usage(FILE *f)
 		"               [--client-addr A,B] [--port N] [--conns N] [--expect FILE]\n"
 		"               [--timeout MS] [-v]\n"
 		"       trafgen --server-netns PATH --client-netns PATH --churn SECONDS\n"
-		"               [--subflows] [--rate CONNS_PER_S] [address, port, timeout "
-		"options]\n"
+		"               [--subflows] [--rate CONNS_PER_S] [--sink] [address, port, "
+		"timeout options]\n"
 		"Drive MPTCP between two network namespaces so that every path-manager event\n"
 		"type is emitted; with --expect, write one line per event the run caused:\n"
 		"  expect netns=<inode> event=<name> token=0x<local token, 8 hex digits>\n"
 		"--churn: benchmark, connect/accept/echo/close cycles back to back for SECONDS\n"
-		"(--subflows: each also gets an ADD_ADDR and a join; --rate: pace the cycles),\n"
+		"(--subflows: each also gets an ADD_ADDR and a join; --rate: pace the cycles;\n"
+		"--sink: a client-side listener of the events that is read only afterwards),\n"
 		"then one line: churn conns=N seconds=S rate=R/s events=E (E: events the kernel\n"
 		"emitted for them, both namespaces)\n"
 		"Defaults: server 10.0.1.1,10.0.2.1  client 10.0.1.2,10.0.2.2  port %u\n"
@@ -1165,6 +1198,9 @@ static int parse_opt(int opt, const char *arg)
 		err = parse_uint(arg, 1, 1000000, &v);
 		env.rate = v;
 		break;
+	case 'k':
+		env.churn_sink = 1;
+		break;
 	case 'v':
 		env.verbose = 1;
 		break;
@@ -1191,6 +1227,7 @@ static int parse_args(int argc, char **argv)
 		{ "churn", required_argument, NULL, 'u' },
 		{ "subflows", no_argument, NULL, 'f' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "sink", no_argument, NULL, 'k' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -1206,7 +1243,7 @@ static int parse_args(int argc, char **argv)
 	if (!err && (optind != argc || !env.server_ns || !env.client_ns))
 		err = -EINVAL;
 	/* --churn lists no expectations: thousands of tokens, and events= says how many */
-	if (!err && !env.churn_ms && (env.churn_subflows || env.rate))
+	if (!err && !env.churn_ms && (env.churn_subflows || env.rate || env.churn_sink))
 		err = -EINVAL;
 	if (!err && env.churn_ms && env.expect)
 		err = -EINVAL;

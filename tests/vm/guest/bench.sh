@@ -9,7 +9,13 @@
 # ratio to the untraced rate of the same boot:
 #
 #   none        nothing listens (the kernel then builds no event at all)
+#   sink        trafgen --sink: a socket in evc joined to the events group and
+#               read only after the run; the kernel builds and queues every evc
+#               event, no process wakes up: the floor of any netlink listener
+#   monitor1    ip mptcp monitor in evc, output to /dev/null: the same listener
+#               set as mptcp-evlat -N evc, woken per event
 #   monitor     ip mptcp monitor in evc and in evs, output to /dev/null
+#   genl        mptcp-evlat --genl-only -N evc: our listener without the probes
 #   evlat       mptcp-evlat -N evc (default mode, output to a file)
 #   evlat_all   mptcp-evlat -A -N evc
 #   bpftrace    a naive kfunc printf one-liner, when the guest has bpftrace
@@ -100,9 +106,11 @@ max_into() {
 observer_start() {
 	observer_pid='' monitor_pids=''
 	case $1 in
-	none) return 0 ;;
-	monitor)
-		for ns in evc evs; do
+	none | sink) return 0 ;;
+	monitor | monitor1)
+		nss="evc evs"
+		[ "$1" = monitor1 ] && nss=evc
+		for ns in $nss; do
 			"$IP" -n $ns mptcp monitor >/dev/null 2>$W/$2.$ns.monerr &
 			monitor_pids="$monitor_pids $!"
 			i=0
@@ -115,6 +123,7 @@ observer_start() {
 		return 0
 		;;
 	evlat) set -- "$1" "$2" -N evc ;;
+	genl) set -- "$1" "$2" --genl-only -N evc ;;
 	evlat_all) set -- "$1" "$2" -A -N evc ;;
 	evlat_p16k) set -- "$1" "$2" -N evc --pending 16384 ;;
 	ring*) set -- "$1" "$2" -N evc --json -r "${1#ring}" ;;
@@ -174,6 +183,7 @@ churn_run() {
 	cfg=$1 var=$2 tag=$3
 	shift 3
 	[ "$var" = subflows ] && set -- "$@" --subflows
+	[ "$cfg" = sink ] && set -- "$@" --sink
 	if ! observer_start "$cfg" "$tag"; then
 		say "$tag: observer did not start"
 		cat $W/$tag.err 2>/dev/null
@@ -197,6 +207,11 @@ churn_run() {
 	fi
 	echo "$rate" >>$W/rates.$cfg.$var
 	echo "$var $cfg $rate ${tag##*.}" >>$W/seq
+	sd=$(echo "$line" | sed -n 's/.* sink_drops=\([0-9]*\).*/\1/p')
+	if [ -n "$sd" ] && [ "$sd" -ne 0 ]; then
+		say "$tag: the sink dropped $sd events: its floor is too low"
+		incomplete=$((incomplete + 1))
+	fi
 	echo "$line" >$W/$tag.line
 	return 0
 }
@@ -219,8 +234,9 @@ text_delivered() {
 }
 
 # --- phases -------------------------------------------------------------------
-TRACED="monitor evlat evlat_all"
+TRACED="sink monitor1 monitor genl evlat evlat_all"
 [ -x $BPFTRACE ] && TRACED="$TRACED bpftrace"
+PHASES="ratios subflows ringbuf rss"
 
 # bracketed VARIANT ROUND CFG...: none, then each CFG followed by none again: every
 # traced run has an untraced run just before and just after it
@@ -262,12 +278,13 @@ phase_ratios() {
 	while [ $r -le $REPS ]; do
 		# shellcheck disable=SC2086 # TRACED is a list
 		bracketed plain $r $TRACED
-		bracketed subflows $r evlat
+		want_phase subflows && bracketed subflows $r evlat
 		r=$((r + 1))
 	done
 	report bench_rate_none "$(median $W/rates.none.plain)"
 	report bench_rate_none_runs "$(runs $W/rates.none.plain)"
 	for cfg in $TRACED; do
+		[ -s $W/rates.$cfg.plain ] || continue
 		report bench_rate_$cfg "$(median $W/rates.$cfg.plain)"
 		report bench_rate_${cfg}_runs "$(runs $W/rates.$cfg.plain)"
 		ratios plain $cfg >$W/rr.$cfg.plain
@@ -275,21 +292,28 @@ phase_ratios() {
 		report bench_ratio_$cfg "$(median $W/ratios.$cfg.plain)"
 		report bench_ratio_${cfg}_runs "$(runs $W/ratios.$cfg.plain)"
 	done
-	# the kernel builds and multicasts events only while someone listens: the
-	# tracer against the two monitors (same round, ratio of ratios; > 1: cheaper)
-	for cfg in evlat evlat_all; do
-		over $W/rr.$cfg.plain $W/rr.monitor.plain >$W/ratios.$cfg.vs
-		report bench_ratio_${cfg}_vs_monitor "$(median $W/ratios.$cfg.vs)"
-		report bench_ratio_${cfg}_vs_monitor_runs "$(runs $W/ratios.$cfg.vs)"
+	# the kernel builds and multicasts events only while someone listens: each
+	# observer against the floor (sink) and against one monitor in evc (same
+	# round, ratio of ratios; 1: costs no more than that reference)
+	for ref in sink monitor1 monitor; do
+		[ -s $W/rr.$ref.plain ] || continue
+		for cfg in $TRACED; do
+			[ "$cfg" != $ref ] && [ -s $W/rr.$cfg.plain ] || continue
+			over $W/rr.$cfg.plain $W/rr.$ref.plain >$W/ratios.$cfg.vs.$ref
+			report bench_ratio_${cfg}_vs_$ref "$(median $W/ratios.$cfg.vs.$ref)"
+			report bench_ratio_${cfg}_vs_${ref}_runs "$(runs $W/ratios.$cfg.vs.$ref)"
+		done
 	done
 	[ -x $BPFTRACE ] || report bpftrace unavailable
-	report bench_rate_none_subflows "$(median $W/rates.none.subflows)"
-	report bench_rate_none_subflows_runs "$(runs $W/rates.none.subflows)"
-	report bench_rate_evlat_subflows "$(median $W/rates.evlat.subflows)"
-	report bench_rate_evlat_subflows_runs "$(runs $W/rates.evlat.subflows)"
-	ratios subflows evlat | cut -d' ' -f2 >$W/ratios.evlat.subflows
-	report bench_ratio_evlat_subflows "$(median $W/ratios.evlat.subflows)"
-	report bench_ratio_evlat_subflows_runs "$(runs $W/ratios.evlat.subflows)"
+	if want_phase subflows; then
+		report bench_rate_none_subflows "$(median $W/rates.none.subflows)"
+		report bench_rate_none_subflows_runs "$(runs $W/rates.none.subflows)"
+		report bench_rate_evlat_subflows "$(median $W/rates.evlat.subflows)"
+		report bench_rate_evlat_subflows_runs "$(runs $W/rates.evlat.subflows)"
+		ratios subflows evlat | cut -d' ' -f2 >$W/ratios.evlat.subflows
+		report bench_ratio_evlat_subflows "$(median $W/ratios.evlat.subflows)"
+		report bench_ratio_evlat_subflows_runs "$(runs $W/ratios.evlat.subflows)"
+	fi
 	report bench_stalled_cycles "$(cat $W/*.churn | sed -n 's/.* stalled=\([0-9]*\).*/\1/p' |
 		awk '{ s += $1 } END { print s + 0 }')"
 
@@ -359,6 +383,10 @@ cmdline_opt() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1; }
 v=$(cmdline_opt evlat.bench_seconds) && [ -n "$v" ] && SECONDS_PER_RUN=$v
 v=$(cmdline_opt evlat.bench_reps) && [ -n "$v" ] && REPS=$v
 v=$(cmdline_opt evlat.bench_clock) && [ -n "$v" ] && CLOCK=$v
+# a subset for quick comparisons, e.g. evlat.bench_configs=sink,evlat evlat.bench_phases=ratios
+v=$(cmdline_opt evlat.bench_configs) && [ -n "$v" ] && TRACED=$(echo "$v" | tr , ' ')
+v=$(cmdline_opt evlat.bench_phases) && [ -n "$v" ] && PHASES=$(echo "$v" | tr , ' ')
+want_phase() { case " $PHASES " in *" $1 "*) return 0 ;; esac; return 1; }
 mkdir -p $W
 . $LIB/netns.sh
 export IP
@@ -378,11 +406,11 @@ t0=$(date +%s)
 $BIN/trafgen --server-netns "$(ns_path evs)" --client-netns "$(ns_path evc)" \
 	--churn "$(awk -v s="$SECONDS_PER_RUN" 'BEGIN { print 2 * s }')" >$W/warmup.churn 2>&1
 say "warm-up: $(cat $W/warmup.churn)"
-phase_ratios
+want_phase ratios && phase_ratios
 t1=$(date +%s)
-phase_ringbuf
+want_phase ringbuf && phase_ringbuf
 # how much of the peak RSS is the correlation table (--pending 65536 by default)
-churn_run evlat_p16k rss evlat_p16k.rss
+want_phase rss && churn_run evlat_p16k rss evlat_p16k.rss
 t2=$(date +%s)
 for f in $W/rss.*; do
 	[ -f "$f" ] && report bench_rss_kib_${f##*/rss.} "$(cat "$f")" && max_into $W/rss "$(cat "$f")"
