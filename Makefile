@@ -92,8 +92,10 @@ $(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -lm -o $@
 
-# host-side test tools (netlink capture, listener, MPTCP pair)
-TOOLS := $(patsubst tests/tools/%.c,$(OUT)/tools/%,$(wildcard tests/tools/*.c))
+# host-side test tools (netlink capture, listener, MPTCP pair); tests/tools/*_preload.c
+# are LD_PRELOAD shims, built as shared objects (build/tools/NAME_preload.so)
+TOOLS := $(patsubst tests/tools/%.c,$(OUT)/tools/%,$(filter-out %_preload.c,$(wildcard tests/tools/*.c)))
+PRELOADS := $(patsubst tests/tools/%.c,$(OUT)/tools/%.so,$(wildcard tests/tools/*_preload.c))
 
 $(OUT)/tools:
 	$(Q)mkdir -p $@
@@ -102,10 +104,14 @@ $(OUT)/tools/%: tests/tools/%.c $(CORE_OBJS) | $(OUT)/tools
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -lm -o $@
 
+$(OUT)/tools/%_preload.so: tests/tools/%_preload.c | $(OUT)/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -fPIC -shared $< -ldl -o $@
+
 test-unit: $(UNIT_TESTS)
 	$(Q)tests/unit/run $(UNIT_TESTS)
 
-test-host: all $(TOOLS)
+test-host: all $(TOOLS) $(PRELOADS)
 	$(Q)tests/host/run
 
 vmtest: all

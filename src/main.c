@@ -184,6 +184,10 @@ static int open_netlink(struct app *a)
 		fprintf(stderr, "mptcp-evlat: no mptcp_pm netlink family: is MPTCP built in "
 				"(CONFIG_MPTCP=y)?\n");
 		return EXIT_NO_MPTCP;
+	case -ENOPROTOOPT:
+		fprintf(stderr, "mptcp-evlat: the mptcp_pm family has no mptcp_pm_events group "
+				"(kernel older than 5.12?)\n");
+		return EXIT_NO_MPTCP;
 	}
 	fprintf(stderr, "mptcp-evlat: netlink listener: %s\n", strerror(-err));
 	return EXIT_RUNTIME;

@@ -49,12 +49,24 @@ static bool check_mptcp(void)
 	return v >= 0;
 }
 
+/* genl_listener_open()'s errors that say what is missing rather than what failed */
+static const char *netlink_error(int err)
+{
+	switch (err) {
+	case -EAFNOSUPPORT:
+		return "no mptcp_pm netlink family (CONFIG_MPTCP?)";
+	case -ENOPROTOOPT:
+		return "the mptcp_pm family has no such group (kernel < 5.12?)";
+	}
+	return strerror(-err);
+}
+
 static bool check_netlink(struct genl_listener *nl)
 {
 	int err = genl_listener_open(nl, NULL, 0);
 
 	if (err) {
-		printf("%-34s NO: %s\n", "netlink mptcp_pm_events", strerror(-err));
+		printf("%-34s NO: %s\n", "netlink mptcp_pm_events", netlink_error(err));
 		return false;
 	}
 	printf("%-34s family %u, group %u\n", "netlink mptcp_pm_events", nl->family_id,
@@ -114,6 +126,7 @@ static int check_probes(const struct genl_listener *nl)
 
 int selfcheck_run(void)
 {
+	const char *verdict = "ok: the seed probes attach";
 	struct genl_listener nl = { 0 };
 	bool have_nl;
 	int ret;
@@ -127,9 +140,12 @@ int selfcheck_run(void)
 	have_nl = check_netlink(&nl);
 	ret = check_probes(have_nl ? &nl : NULL);
 	genl_listener_close(&nl);
+	if (ret)
+		verdict = "FAIL: the seed probes cannot attach";
+	else if (!have_nl)
+		verdict = "FAIL: the seed probes attach, but there are no events to listen to";
+	printf("%-34s %s\n", "result", verdict);
 	if (!ret && !have_nl)
 		ret = EXIT_NO_MPTCP;
-	printf("%-34s %s\n", "result",
-	       ret ? "FAIL: the seed probes cannot attach" : "ok: the seed probes attach");
 	return ret;
 }

@@ -8,9 +8,10 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 EVLAT=${EVLAT:-$ROOT/mptcp-evlat}
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-PASS=0 FAIL=0
 
 # expect CODE DESCRIPTION PATTERN -- ARGS...: exit code, one stderr line matching PATTERN
 expect() {
@@ -20,11 +21,9 @@ expect() {
 	local rc=$? lines
 	lines=$(grep -vc '^Try ' "$W/err")
 	if [ "$rc" -eq "$code" ] && [ "$lines" -eq 1 ] && grep -Eq -- "$pat" "$W/err"; then
-		PASS=$((PASS + 1))
-		echo "ok   - $what (exit $rc)"
+		ok "$what (exit $rc)"
 	else
-		FAIL=$((FAIL + 1))
-		echo "FAIL - $what: exit $rc (want $code), $lines lines:"
+		not_ok "$what: exit $rc (want $code), $lines lines:"
 		sed 's/^/    /' "$W/err"
 	fi
 }
@@ -59,15 +58,12 @@ expect 6 "default mode where fentry is refused" "refused.*--genl-only" -- "$EVLA
 rc=$?
 if [ $rc -eq 6 ] && grep -Eq '^fentry +REFUSED by this kernel \(EPERM\)' "$W/check" &&
 	grep -Eq '^result +FAIL' "$W/check" && grep -Eq '^btf +yes' "$W/check"; then
-	PASS=$((PASS + 1))
-	echo "ok   - --check reports fentry refused (exit 6)"
+	ok "--check reports fentry refused (exit 6)"
 else
-	FAIL=$((FAIL + 1))
-	echo "FAIL - --check: exit $rc"
+	not_ok "--check: exit $rc"
 	cat "$W/check"
 fi
-"$EVLAT" --version | grep -Eq '^mptcp-evlat [0-9]+\.[0-9]+\.[0-9]+$' && PASS=$((PASS + 1)) &&
-	echo "ok   - --version" || { FAIL=$((FAIL + 1)); echo "FAIL - --version"; }
+version_ok() { "$EVLAT" --version | grep -Eq '^mptcp-evlat [0-9]+\.[0-9]+\.[0-9]+$'; }
+check "--version" version_ok
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+tap_done

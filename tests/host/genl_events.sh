@@ -20,6 +20,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
 . "$ROOT/tests/lib/netns.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
 
 CONNS=${CONNS:-3}
 TRAFGEN=${TRAFGEN:-$ROOT/build/static/trafgen}
@@ -29,19 +31,6 @@ EVENTS="created established closed announced removed sub_established sub_closed
 
 WORK=
 MON_PIDS=
-PASS=0
-FAIL=0
-
-ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
-
-bail()
-{
-	not_ok "$*"
-	echo "$PASS passed, $FAIL failed"
-	exit 1
-}
 
 stop_monitors()
 {
@@ -291,8 +280,7 @@ main()
 	check "matcher flags an event moved to the wrong netns" check_mutant
 	report_counts
 	echo "# total $(($(now_ms) - t0)) ms"
-	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ]
+	tap_done
 }
 
 main "$@"

@@ -23,6 +23,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
 . "$ROOT/tests/lib/netns.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
 
 TRAFGEN=${TRAFGEN:-$ROOT/build/static/trafgen}
 TOOLS=${TOOLS:-$ROOT/build/tools}
@@ -30,19 +32,6 @@ LISTEN=$TOOLS/genl_listen
 WAIT_S=5
 WORK=
 LPID=
-PASS=0
-FAIL=0
-
-ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
-
-bail()
-{
-	not_ok "$*"
-	echo "$PASS passed, $FAIL failed"
-	exit 1
-}
 
 cleanup()
 {
@@ -296,8 +285,7 @@ main()
 	test_open_ids
 	test_events
 	test_overrun
-	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ]
+	tap_done
 }
 
 main "$@"

@@ -12,16 +12,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=../lib/netns.sh
 . "$ROOT/tests/lib/netns.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
 
 EVLAT=${EVLAT:-$ROOT/mptcp-evlat}
 TRAFGEN=${TRAFGEN:-$ROOT/build/static/trafgen}
 WORK=$(mktemp -d)
 PIDS=
-PASS=0 FAIL=0
-
-ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
-check() { local what=$1; shift; if "$@" >/dev/null; then ok "$what"; else not_ok "$what"; fi; }
 
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
@@ -45,7 +42,7 @@ grep -q -- '--genl-only' "$WORK/refused.err" && ok "the message points to --genl
 	not_ok "the message points to --genl-only: $(cat "$WORK/refused.err")"
 
 # --- --genl-only in each namespace -------------------------------------------
-evlat_netns_up >"$WORK/netns.log" 2>&1 || { not_ok "netns up"; echo "$PASS passed, $FAIL failed"; exit 1; }
+evlat_netns_up >"$WORK/netns.log" 2>&1 || bail "netns up"
 for ns in evs evc; do
 	"$EVLAT" --genl-only -N "$ns" -j >"$WORK/$ns.json" 2>"$WORK/$ns.err" &
 	PIDS="$PIDS $!"
@@ -100,5 +97,4 @@ check "-i 1 -d 3 -T prints 3 timestamped summaries (got $n)" [ "$n" -eq 3 ]
 check "-i 1 -d 2 -j prints 2 JSON summaries" \
 	jq -se '[.[] | select(.type=="summary")] | length == 2' "$WORK/interval.json"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+tap_done

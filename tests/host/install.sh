@@ -10,13 +10,10 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
 MAKE=${MAKE:-make}
 WORK=$(mktemp -d)
-PASS=0 FAIL=0
-
-ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
-check() { local what=$1; shift; if "$@" >/dev/null; then ok "$what"; else not_ok "$what"; fi; }
 trap '[ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
 
 # files DIR: "MODE PATH" of everything under DIR but directories, sorted
@@ -40,9 +37,7 @@ version=$(cat "$ROOT/VERSION")
 D=$WORK/usr-root
 if ! $MAKE -C "$ROOT" --no-print-directory install DESTDIR="$D" PREFIX=/usr \
 	>"$WORK/install.log" 2>&1; then
-	not_ok "make install DESTDIR=... PREFIX=/usr: $(tail -n 3 "$WORK/install.log")"
-	echo "$PASS passed, $FAIL failed"
-	exit 1
+	bail "make install DESTDIR=... PREFIX=/usr: $(tail -n 3 "$WORK/install.log")"
 fi
 ok "make install DESTDIR=... PREFIX=/usr"
 
@@ -129,5 +124,4 @@ $MAKE -C "$ROOT" --no-print-directory uninstall DESTDIR="$D" >/dev/null 2>&1
 files "$D" >"$WORK/got"
 check "uninstall with the default PREFIX removed all three" [ ! -s "$WORK/got" ]
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+tap_done

@@ -14,6 +14,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=../lib/netns.sh
 . "$ROOT/tests/lib/netns.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
 
 EVLAT=${EVLAT:-$ROOT/mptcp-evlat}
 TRAFGEN=${TRAFGEN:-$ROOT/build/static/trafgen}
@@ -21,11 +23,6 @@ DURATION=${DURATION:-5}
 ZERO=0000000000000000
 WORK=$(mktemp -d)
 PIDS=
-PASS=0 FAIL=0
-
-ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
-check() { local what=$1; shift; if "$@" >/dev/null; then ok "$what"; else not_ok "$what"; fi; }
 
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
@@ -111,16 +108,11 @@ run_case() {
 		.[0].netlink.overruns == 0 and .[0].netlink.errors == 0' "$WORK/$name.json"
 }
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "privdrop.sh: needs root (network namespaces, CAP_NET_ADMIN)" >&2
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+[ "$(id -u)" -eq 0 ] || bail "privdrop.sh: needs root (network namespaces, CAP_NET_ADMIN)"
 for tool in "$EVLAT" "$TRAFGEN"; do
-	[ -x "$tool" ] || { echo "privdrop.sh: $tool missing: run make" >&2; echo "0 passed, 1 failed"; exit 1; }
+	[ -x "$tool" ] || bail "privdrop.sh: $tool missing: run make"
 done
-evlat_netns_up >"$WORK/netns.log" 2>&1 ||
-	{ not_ok "netns up: $(cat "$WORK/netns.log")"; echo "$PASS passed, $FAIL failed"; exit 1; }
+evlat_netns_up >"$WORK/netns.log" 2>&1 || bail "netns up: $(cat "$WORK/netns.log")"
 
 # plain root: with CAP_SETPCAP the bounding set is emptied as well
 run_case root evs "$ZERO" --
@@ -130,5 +122,4 @@ run_case root evs "$ZERO" --
 run_case bounded evc 0000000000201000 -- \
 	setpriv --bounding-set=-all,+net_admin,+sys_admin --inh-caps=-all
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+tap_done

@@ -12,16 +12,13 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
+TAP_QUIET=1 # check discards the commands' stderr as well as their stdout
 DEMO=${PROM_DEMO:-$ROOT/build/tools/prom_demo}
 WORK=$(mktemp -d)
 PIDS=
-PASS=0 FAIL=0
 CT='text/plain; version=0.0.4; charset=utf-8'
-
-ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
-check() { local what=$1; shift; if "$@" >/dev/null 2>&1; then ok "$what"; else not_ok "$what"; fi; }
-finish() { echo "$PASS passed, $FAIL failed"; [ "$FAIL" -eq 0 ]; exit; }
 
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
@@ -31,8 +28,7 @@ trap cleanup EXIT
 
 for t in "$DEMO" curl ss promtool; do
 	command -v "$t" >/dev/null && continue
-	not_ok "needs $t (make deps, make build/tools/prom_demo)"
-	finish
+	bail "needs $t (make deps, make build/tools/prom_demo)"
 done
 
 # free_port: a TCP port nobody listens on
@@ -73,7 +69,7 @@ http() {
 	curl -sS -g --max-time 5 -X "$m" -o "$WORK/body" -w '%{http_code} %{content_type}' "$@" "$url"
 }
 
-P=$(free_port) || { not_ok "no free port"; finish; }
+P=$(free_port) || bail "no free port"
 BASE=http://127.0.0.1:$P
 check "prom_demo serves on port $P" start main -t "$WORK/mptcp_evlat.prom" "$P"
 
@@ -175,4 +171,4 @@ wait "$main_pid"
 rc=$?
 check "SIGTERM: exit 0, got $rc" [ "$rc" -eq 0 ]
 check "the textfile is written again at exit" cmp "$WORK/scrape.prom" "$WORK/mptcp_evlat.prom"
-finish
+tap_done
