@@ -43,6 +43,13 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
+/*
+ * Every drop counted above, also in one global: the loader reads it from the
+ * mmap()ed .bss without a syscall and walks the per-CPU slots (one
+ * BPF_MAP_LOOKUP_BATCH, 512 values per CPU) only when it has moved.
+ */
+__u64 drops_total = 0;
+
 static __always_inline __u32 sk_netns(const struct sock *sk)
 {
 	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
@@ -55,6 +62,7 @@ static __always_inline void count_drop(__u32 kind, __u32 event)
 
 	if (cnt)
 		*cnt += 1;
+	__sync_fetch_and_add(&drops_total, 1);
 }
 
 /*

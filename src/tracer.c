@@ -207,28 +207,53 @@ static void drops_each(const struct tracer *t, __u64 *vals, int ncpu)
 			memset(vals + k * ncpu, 0, ncpu * sizeof(*vals));
 }
 
-unsigned long long tracer_drops(const struct tracer *t, unsigned long long *slots)
+/* The BPF side's running total of drops, read from the mmap()ed .bss. */
+static unsigned long long drops_total(const struct tracer *t)
+{
+	return __atomic_load_n(&t->skel->bss->drops_total, __ATOMIC_ACQUIRE);
+}
+
+/* Walk every slot on every CPU into t->drop_slots; 0 or -ENOMEM. */
+static int drops_walk(struct tracer *t)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	unsigned long long total = 0;
 	__u64 *vals;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc((size_t)EVLAT_DROP_SLOTS * ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (drops_batch(t, vals, ncpu))
+		drops_each(t, vals, ncpu);
+	for (int k = 0; k < EVLAT_DROP_SLOTS; k++) {
+		t->drop_slots[k] = 0;
+		for (int c = 0; c < ncpu; c++)
+			t->drop_slots[k] += vals[k * ncpu + c];
+	}
+	free(vals);
+	return 0;
+}
+
+unsigned long long tracer_drops(struct tracer *t, unsigned long long *slots)
+{
+	unsigned long long total = 0, now;
 
 	if (slots)
 		memset(slots, 0, EVLAT_DROP_SLOTS * sizeof(*slots));
-	if (!t->skel || ncpu <= 0)
+	if (!t->skel)
 		return 0;
-	vals = calloc((size_t)EVLAT_DROP_SLOTS * ncpu, sizeof(*vals));
-	if (!vals)
-		return 0;
-	if (drops_batch(t, vals, ncpu))
-		drops_each(t, vals, ncpu);
-	for (int k = 0; k < EVLAT_DROP_SLOTS; k++)
-		for (int c = 0; c < ncpu; c++) {
-			total += vals[k * ncpu + c];
-			if (slots)
-				slots[k] += vals[k * ncpu + c];
-		}
-	free(vals);
+	/* read before the walk: drops during it make the next call walk again */
+	now = drops_total(t);
+	if ((!t->drops_valid || now != t->drops_walked) && !drops_walk(t)) {
+		t->drops_walked = now;
+		t->drops_valid = true;
+	}
+	for (int k = 0; k < EVLAT_DROP_SLOTS; k++) {
+		total += t->drop_slots[k];
+		if (slots)
+			slots[k] = t->drop_slots[k];
+	}
 	return total;
 }
 

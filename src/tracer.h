@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include <bpf/libbpf.h>
 
+#include "evlat_record.h"
 #include "probes.h"
 
 struct evlat_bpf;
@@ -26,6 +27,10 @@ struct tracer {
 	struct probe_set probes;
 	struct ring_buffer *rb;
 	bool have_btf;
+	/* the per-slot drops as of the last walk, and drops_total then */
+	unsigned long long drop_slots[EVLAT_DROP_SLOTS];
+	unsigned long long drops_walked;
+	bool drops_valid;
 };
 
 /*
@@ -36,8 +41,12 @@ int tracer_open(struct tracer *t, const struct tracer_cfg *cfg);
 int tracer_ringbuf_fd(const struct tracer *t);
 /* Read and hand every ring-buffer record to cfg->cb; returns records or negative errno. */
 int tracer_consume(struct tracer *t);
-/* Ring-buffer drops per EVLAT_DROP_* slot, summed over CPUs; returns the total. */
-unsigned long long tracer_drops(const struct tracer *t, unsigned long long *slots);
+/*
+ * Ring-buffer drops per EVLAT_DROP_* slot, summed over CPUs; returns the total.
+ * The slots are read from the kernel only when the BPF side's running total
+ * moved since the last call: without drops, no syscall.
+ */
+unsigned long long tracer_drops(struct tracer *t, unsigned long long *slots);
 void tracer_close(struct tracer *t);
 
 /* Root, or CAP_BPF + CAP_PERFMON (5.8+), or CAP_SYS_ADMIN. */
