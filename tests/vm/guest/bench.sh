@@ -15,6 +15,8 @@
 #   monitor1    ip mptcp monitor in evc, output to /dev/null: the same listener
 #               set as mptcp-evlat -N evc, woken per event
 #   monitor     ip mptcp monitor in evc and in evs, output to /dev/null
+#   mon_evlat   monitor1 and mptcp-evlat -N evc: what the tracer adds where a
+#               path manager already listens (against monitor1)
 #   genl        mptcp-evlat --genl-only -N evc: our listener without the probes
 #   evlat       mptcp-evlat -N evc (default mode, output to a file)
 #   evlat_all   mptcp-evlat -A -N evc
@@ -52,6 +54,7 @@ SETTLE=0.5 # after an observer stops (trampolines go away under RCU)
 incomplete=0 # runs that did not complete
 stuck=0 # tracers that did not stop on SIGINT
 observer_pid='' monitor_pids=''
+PROFILE='' # set in the profile phase: churn_run samples observer_cost around trafgen
 
 say() { echo "bench: $*"; }
 report() { echo "$1=$2" >>"$RESULT"; say "$1=$2"; }
@@ -102,27 +105,35 @@ max_into() {
 }
 
 # --- observers ----------------------------------------------------------------
+# monitors_start TAG NS...: ip mptcp monitor in each NS, return once all listen
+monitors_start() {
+	tag=$1
+	shift
+	for ns in "$@"; do
+		"$IP" -n "$ns" mptcp monitor >/dev/null 2>"$W/$tag.$ns.monerr" &
+		monitor_pids="$monitor_pids $!"
+		i=0
+		until subscribed "$ns" $!; do
+			i=$((i + 1))
+			[ $i -lt 100 ] && alive $! || return 1
+			sleep 0.1
+		done
+	done
+}
+
 # observer_start CONFIG TAG: start CONFIG's observer, return once it listens
 observer_start() {
 	observer_pid='' monitor_pids=''
 	case $1 in
 	none | sink) return 0 ;;
-	monitor | monitor1)
-		nss="evc evs"
-		[ "$1" = monitor1 ] && nss=evc
-		for ns in $nss; do
-			"$IP" -n $ns mptcp monitor >/dev/null 2>$W/$2.$ns.monerr &
-			monitor_pids="$monitor_pids $!"
-			i=0
-			until subscribed $ns $!; do
-				i=$((i + 1))
-				[ $i -lt 100 ] && alive $! || return 1
-				sleep 0.1
-			done
-		done
-		return 0
-		;;
+	monitor) monitors_start "$2" evc evs; return ;;
+	monitor1) monitors_start "$2" evc; return ;;
 	evlat) set -- "$1" "$2" -N evc ;;
+	mon_evlat)
+		# what mptcp-evlat adds where a path manager (here: one monitor) listens
+		monitors_start "$2" evc || return 1
+		set -- "$1" "$2" -N evc
+		;;
 	genl) set -- "$1" "$2" --genl-only -N evc ;;
 	evlat_all) set -- "$1" "$2" -A -N evc ;;
 	evlat_p16k) set -- "$1" "$2" -N evc --pending 16384 ;;
@@ -141,7 +152,8 @@ observer_start() {
 	shift 2
 	$BIN/mptcp-evlat "$@" >$W/$tag.out 2>$W/$tag.err &
 	observer_pid=$!
-	grep_wait $W/$tag.err 'tracing MPTCP events' 120 $observer_pid
+	# --genl-only says "listening to mptcp_pm_events"
+	grep_wait $W/$tag.err 'tracing MPTCP events|listening to mptcp_pm_events' 120 $observer_pid
 }
 
 # observer_stop CONFIG TAG: stop it; 1 if it died before (then it observed nothing)
@@ -154,7 +166,7 @@ observer_stop() {
 	done
 	if [ -n "$observer_pid" ]; then
 		if alive "$observer_pid"; then
-			case $1 in evlat* | ring*) max_into $W/rss.$1 "$(vmhwm "$observer_pid")" ;; esac
+			case $1 in evlat* | mon_evlat | genl | ring*) max_into $W/rss.$1 "$(vmhwm "$observer_pid")" ;; esac
 			if ! signal_wait "$observer_pid" INT 10; then
 				# a background job of this shell has SIGINT ignored: one sent
 				# before the tracer blocks it is lost. Do not hang: TERM, KILL
@@ -176,6 +188,19 @@ observer_stop() {
 	return $rc
 }
 
+# --- where the cost goes (the profile phase) -----------------------------------
+# observer_cost: "cpu_ns ctxsw bpf_ns bpf_runs" summed over the running observers:
+# time on CPU (/proc/PID/schedstat), context switches, and the run time and
+# count of their BPF programs (fdinfo; counted while kernel.bpf_stats_enabled=1)
+observer_cost() {
+	for pid in $observer_pid $monitor_pids; do
+		cat "/proc/$pid/schedstat" 2>/dev/null | awk '{ print "cpu", $1 }'
+		awk '/^(non)?voluntary_ctxt_switches:/ { print "ctxsw", $2 }' "/proc/$pid/status" 2>/dev/null
+		cat /proc/"$pid"/fdinfo/* 2>/dev/null |
+			awk '$1 == "run_time_ns:" { print "bpf_ns", $2 } $1 == "run_cnt:" { print "bpf_runs", $2 }'
+	done | awk '{ v[$1] += $2 } END { printf "%d %d %d %d\n", v["cpu"], v["ctxsw"], v["bpf_ns"], v["bpf_runs"] }'
+}
+
 # --- one run ------------------------------------------------------------------
 # churn_run CONFIG VARIANT TAG [TRAFGEN FLAGS]: one churn under CONFIG; appends
 # the rate to $W/rates.CONFIG.VARIANT and echoes the churn line
@@ -191,9 +216,11 @@ churn_run() {
 		incomplete=$((incomplete + 1))
 		return 1
 	fi
+	[ -n "$PROFILE" ] && observer_cost >$W/$tag.cost0
 	$BIN/trafgen --server-netns "$(ns_path evs)" --client-netns "$(ns_path evc)" \
 		--churn $SECONDS_PER_RUN "$@" >$W/$tag.churn 2>&1
 	trc=$?
+	[ -n "$PROFILE" ] && observer_cost >$W/$tag.cost1
 	observer_stop "$cfg" "$tag"
 	orc=$?
 	line=$(grep '^churn ' $W/$tag.churn)
@@ -234,9 +261,9 @@ text_delivered() {
 }
 
 # --- phases -------------------------------------------------------------------
-TRACED="sink monitor1 monitor genl evlat evlat_all"
+TRACED="sink monitor1 monitor genl evlat evlat_all mon_evlat"
 [ -x $BPFTRACE ] && TRACED="$TRACED bpftrace"
-PHASES="ratios subflows ringbuf rss"
+PHASES="ratios subflows ringbuf rss profile"
 
 # bracketed VARIANT ROUND CFG...: none, then each CFG followed by none again: every
 # traced run has an untraced run just before and just after it
@@ -377,6 +404,31 @@ phase_ringbuf() {
 	done
 }
 
+# One run per observer with the cost sampled around the churn, reported per
+# connection: the observer's CPU time and context switches, and (evlat) the
+# time in its BPF programs. kernel.bpf_stats_enabled costs two clock reads per
+# program run, so it is on only here, not in the ratio runs.
+phase_profile() {
+	PROFILE=1
+	echo 1 2>/dev/null >/proc/sys/kernel/bpf_stats_enabled || say "no kernel.bpf_stats_enabled"
+	for cfg in monitor1 genl evlat; do
+		churn_run "$cfg" profile "$cfg.profile" || continue
+		c=$(field $W/$cfg.profile.line conns)
+		read -r cpu0 sw0 bns0 bruns0 <$W/$cfg.profile.cost0
+		read -r cpu1 sw1 bns1 bruns1 <$W/$cfg.profile.cost1
+		awk -v c="$c" -v cpu=$((cpu1 - cpu0)) -v sw=$((sw1 - sw0)) -v bns=$((bns1 - bns0)) \
+			-v br=$((bruns1 - bruns0)) -v k="bench_profile_$cfg" 'BEGIN {
+			if (c <= 0) exit
+			printf "%s_cpu_ns_per_conn=%.0f\n%s_ctxsw_per_conn=%.2f\n", k, cpu / c, k, sw / c
+			if (br > 0)
+				printf "%s_bpf_ns_per_conn=%.0f\n%s_bpf_runs_per_conn=%.2f\n", k, bns / c, k, br / c
+		}' >$W/$cfg.profile.kv
+		while IFS='=' read -r key val; do report "$key" "$val"; done <$W/$cfg.profile.kv
+	done
+	echo 0 2>/dev/null >/proc/sys/kernel/bpf_stats_enabled
+	PROFILE=''
+}
+
 # --- main ---------------------------------------------------------------------
 # tests/bench/run --icount passes evlat.bench_*= on the kernel command line
 cmdline_opt() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1; }
@@ -411,6 +463,7 @@ t1=$(date +%s)
 want_phase ringbuf && phase_ringbuf
 # how much of the peak RSS is the correlation table (--pending 65536 by default)
 want_phase rss && churn_run evlat_p16k rss evlat_p16k.rss
+want_phase profile && phase_profile
 t2=$(date +%s)
 for f in $W/rss.*; do
 	[ -f "$f" ] && report bench_rss_kib_${f##*/rss.} "$(cat "$f")" && max_into $W/rss "$(cat "$f")"
