@@ -23,7 +23,7 @@
 
 /* Tunables, set by the loader before load (bcc convention: targ_*). */
 const volatile __u32 targ_netns = 0;	       /* 0: every namespace */
-const volatile __u32 targ_wakeup_bytes = 4096; /* wake the reader past this backlog */
+const volatile __u32 targ_wakeup_bytes = 4096; /* wake the reader past this (loader: ring / 4) */
 const volatile __u32 targ_mcgrp = 0;	       /* absolute genl group id of mptcp_pm_events */
 
 struct {
@@ -50,9 +50,21 @@ struct {
  */
 __u64 drops_total = 0;
 
-static __always_inline __u32 sk_netns(const struct sock *sk)
+/*
+ * Kernel memory reads. fentry programs get BTF-typed arguments and read
+ * through them directly: the verifier makes each load a PROBE_MEM load (a
+ * fault reads 0), a few instructions where bpf_probe_read_kernel() is a helper
+ * call. kprobes have no types and use probe reads. @fe is a constant in each
+ * program (the helpers are always inlined), so only one side is compiled in.
+ * Pointers read from a void * (icsk_ulp_data) are untyped: probe reads always.
+ */
+#define KR(fe, direct, ...) ((fe) ? (direct) : BPF_CORE_READ(__VA_ARGS__))
+#define KR_BITS(fe, s, field)                                                                      \
+	((fe) ? BPF_CORE_READ_BITFIELD(s, field) : BPF_CORE_READ_BITFIELD_PROBED(s, field))
+
+static __always_inline __u32 sk_netns(const struct sock *sk, const bool fe)
 {
-	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	return KR(fe, sk->__sk_common.skc_net.net->ns.inum, sk, __sk_common.skc_net.net, ns.inum);
 }
 
 static __always_inline void count_drop(__u32 kind, __u32 event)
@@ -89,19 +101,20 @@ static __always_inline struct evlat_record *rec_start_ns(__u8 kind, __u8 event, 
 	return r;
 }
 
-static __always_inline struct evlat_record *rec_start(__u8 kind, __u8 event, const struct sock *sk)
+static __always_inline struct evlat_record *rec_start(__u8 kind, __u8 event, const struct sock *sk,
+						      const bool fe)
 {
-	struct evlat_record *r = rec_start_ns(kind, event, sk_netns(sk));
+	struct evlat_record *r = rec_start_ns(kind, event, sk_netns(sk, fe));
 
 	if (r)
-		r->sk_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		r->sk_state = KR(fe, sk->__sk_common.skc_state, sk, __sk_common.skc_state);
 	return r;
 }
 
 /*
  * Wake the reader only past a backlog: a wake-up per record is what makes a
- * naive tracer cost 17 % of MPTCP churn (KERNELS.md); the loader polls with
- * a short timeout for the rest.
+ * naive tracer cost 17 % of MPTCP churn (KERNELS.md); the loader drains the
+ * ring on each netlink event and every 100 ms for the rest.
  */
 static __always_inline void rec_submit(struct evlat_record *r)
 {
@@ -112,18 +125,19 @@ static __always_inline void rec_submit(struct evlat_record *r)
 	bpf_ringbuf_submit(r, flags);
 }
 
-static __always_inline __u32 msk_token(const struct mptcp_sock *msk)
+static __always_inline __u32 msk_token(const struct mptcp_sock *msk, const bool fe)
 {
-	return BPF_CORE_READ(msk, token);
+	return KR(fe, msk->token, msk, token);
 }
 
 /* Addresses and ports of a subflow (or listener) socket. */
-static __always_inline void rec_put_ssk(struct evlat_record *r, const struct sock *ssk)
+static __always_inline void rec_put_ssk(struct evlat_record *r, const struct sock *ssk,
+					const bool fe)
 {
-	r->family = BPF_CORE_READ(ssk, __sk_common.skc_family);
-	r->ssk_state = BPF_CORE_READ(ssk, __sk_common.skc_state);
-	r->sport = BPF_CORE_READ(ssk, __sk_common.skc_num);
-	r->dport = bpf_ntohs(BPF_CORE_READ(ssk, __sk_common.skc_dport));
+	r->family = KR(fe, ssk->__sk_common.skc_family, ssk, __sk_common.skc_family);
+	r->ssk_state = KR(fe, ssk->__sk_common.skc_state, ssk, __sk_common.skc_state);
+	r->sport = KR(fe, ssk->__sk_common.skc_num, ssk, __sk_common.skc_num);
+	r->dport = bpf_ntohs(KR(fe, ssk->__sk_common.skc_dport, ssk, __sk_common.skc_dport));
 	if (r->family == AF_INET6) {
 		BPF_CORE_READ_INTO(&r->saddr, ssk, __sk_common.skc_v6_rcv_saddr);
 		BPF_CORE_READ_INTO(&r->daddr, ssk, __sk_common.skc_v6_daddr);
@@ -134,22 +148,25 @@ static __always_inline void rec_put_ssk(struct evlat_record *r, const struct soc
 	r->flags |= EVLAT_F_HAVE_SSK;
 }
 
-/* What the subflow context knows: address ids and backup flags. */
-static __always_inline void rec_put_subflow(struct evlat_record *r,
-					    const struct mptcp_subflow_context *sf)
+/*
+ * What the subflow context knows: address ids and backup flags. @typed: @sf
+ * came as a typed fentry argument (direct reads), not from icsk_ulp_data.
+ */
+static __always_inline void
+rec_put_subflow(struct evlat_record *r, const struct mptcp_subflow_context *sf, const bool typed)
 {
 	if (!sf)
 		return;
 	/* local_id: u8 in 6.1, s16 (-1 = not yet known) in 6.12 */
-	r->loc_id = BPF_CORE_READ_BITFIELD_PROBED(sf, local_id);
-	r->rem_id = BPF_CORE_READ_BITFIELD_PROBED(sf, remote_id);
-	r->backup = BPF_CORE_READ_BITFIELD_PROBED(sf, backup);
-	if (BPF_CORE_READ_BITFIELD_PROBED(sf, request_bkup))
+	r->loc_id = KR_BITS(typed, sf, local_id);
+	r->rem_id = KR_BITS(typed, sf, remote_id);
+	r->backup = KR_BITS(typed, sf, backup);
+	if (KR_BITS(typed, sf, request_bkup))
 		r->flags |= EVLAT_F_REQUEST_BKUP;
 	/* close_event_done: SUB_CLOSED sent at most once per subflow (absent in 6.1) */
 	if (bpf_core_field_exists(sf->close_event_done)) {
 		r->flags |= EVLAT_F_HAVE_CLOSE_DONE;
-		if (BPF_CORE_READ_BITFIELD_PROBED(sf, close_event_done))
+		if (KR_BITS(typed, sf, close_event_done))
 			r->flags |= EVLAT_F_CLOSE_EVENT_DONE;
 	}
 }
@@ -169,17 +186,17 @@ static __always_inline const struct mptcp_sock *ssk_msk(const struct sock *ssk)
 }
 
 static __always_inline int on_event(__u32 type, const struct mptcp_sock *msk,
-				    const struct sock *ssk, __u32 gfp)
+				    const struct sock *ssk, __u32 gfp, const bool fe)
 {
-	struct evlat_record *r = rec_start(EVLAT_K_EVENT, type, (const struct sock *)msk);
+	struct evlat_record *r = rec_start(EVLAT_K_EVENT, type, (const struct sock *)msk, fe);
 
 	if (!r)
 		return 0;
-	r->token = msk_token(msk);
+	r->token = msk_token(msk, fe);
 	r->gfp = gfp;
 	if (ssk) {
-		rec_put_ssk(r, ssk);
-		rec_put_subflow(r, ssk_subflow(ssk));
+		rec_put_ssk(r, ssk, fe);
+		rec_put_subflow(r, ssk_subflow(ssk), false);
 	}
 	rec_submit(r);
 	return 0;
@@ -188,12 +205,13 @@ static __always_inline int on_event(__u32 type, const struct mptcp_sock *msk,
 static __always_inline int on_announced(const struct mptcp_sock *msk, const struct sock *ssk,
 					const struct mptcp_addr_info *info)
 {
+	/* rare (one per ADD_ADDR), and msk comes from icsk_ulp_data: probe reads */
 	struct evlat_record *r =
-		rec_start(EVLAT_K_ANNOUNCED, EVLAT_EV_ANNOUNCED, (const struct sock *)msk);
+		rec_start(EVLAT_K_ANNOUNCED, EVLAT_EV_ANNOUNCED, (const struct sock *)msk, false);
 
 	if (!r)
 		return 0;
-	r->token = msk_token(msk);
+	r->token = msk_token(msk, false);
 	r->rem_id = BPF_CORE_READ(info, id);
 	r->family = BPF_CORE_READ(info, family);
 	r->dport = bpf_ntohs(BPF_CORE_READ(info, port));
@@ -210,11 +228,11 @@ static __always_inline int on_announced(const struct mptcp_sock *msk, const stru
 static __always_inline int on_removed(const struct mptcp_sock *msk, __u8 id)
 {
 	struct evlat_record *r =
-		rec_start(EVLAT_K_REMOVED, EVLAT_EV_REMOVED, (const struct sock *)msk);
+		rec_start(EVLAT_K_REMOVED, EVLAT_EV_REMOVED, (const struct sock *)msk, false);
 
 	if (!r)
 		return 0;
-	r->token = msk_token(msk);
+	r->token = msk_token(msk, false);
 	r->rem_id = id;
 	rec_submit(r);
 	return 0;
@@ -226,26 +244,27 @@ static __always_inline int on_removed(const struct mptcp_sock *msk, __u8 id)
  * Recording every call lets userspace tell "closed without event" apart.
  */
 static __always_inline int on_close_ssk(const struct sock *sk, const struct sock *ssk,
-					const struct mptcp_subflow_context *subflow)
+					const struct mptcp_subflow_context *subflow, const bool fe)
 {
-	struct evlat_record *r = rec_start(EVLAT_K_CLOSE_SSK, 0, sk);
+	struct evlat_record *r = rec_start(EVLAT_K_CLOSE_SSK, 0, sk, fe);
 
 	if (!r)
 		return 0;
-	r->token = msk_token((const struct mptcp_sock *)sk);
-	rec_put_ssk(r, ssk);
-	rec_put_subflow(r, subflow);
+	/* sk is a struct sock * here: the token is read at its mptcp_sock offset */
+	r->token = msk_token((const struct mptcp_sock *)sk, false);
+	rec_put_ssk(r, ssk, fe);
+	rec_put_subflow(r, subflow, fe);
 	rec_submit(r);
 	return 0;
 }
 
 static __always_inline int on_listener(const struct sock *ssk, __u32 event)
 {
-	struct evlat_record *r = rec_start(EVLAT_K_LISTENER, event, ssk);
+	struct evlat_record *r = rec_start(EVLAT_K_LISTENER, event, ssk, false);
 
 	if (!r)
 		return 0;
-	rec_put_ssk(r, ssk);
+	rec_put_ssk(r, ssk, false);
 	rec_submit(r);
 	return 0;
 }
@@ -267,11 +286,11 @@ struct evlat_msg_head {
 	__u32 token;
 };
 
-static __always_inline int on_send(__u32 netns, const struct sk_buff *skb, __u32 gfp)
+static __always_inline int on_send(__u32 netns, const struct sk_buff *skb, __u32 gfp, const bool fe)
 {
 	struct evlat_msg_head h;
 	struct evlat_record *r;
-	const void *data = BPF_CORE_READ(skb, data);
+	const void *data = KR(fe, skb->data, skb, data);
 
 	if (bpf_probe_read_kernel(&h, sizeof(h), data))
 		return 0;
@@ -286,12 +305,12 @@ static __always_inline int on_send(__u32 netns, const struct sk_buff *skb, __u32
 }
 
 static __always_inline int on_broadcast(const struct sock *nlsk, const struct sk_buff *skb,
-					__u32 group, __u32 gfp)
+					__u32 group, __u32 gfp, const bool fe)
 {
 	/* every genl multicast goes through here: keep only mptcp_pm_events */
 	if (!targ_mcgrp || group != targ_mcgrp)
 		return 0;
-	return on_send(sk_netns(nlsk), skb, gfp);
+	return on_send(sk_netns(nlsk, fe), skb, gfp, fe);
 }
 
 /*
@@ -303,14 +322,14 @@ SEC("fentry/mptcp_event")
 int BPF_PROG(fe_event, enum mptcp_event_type type, const struct mptcp_sock *msk,
 	     const struct sock *ssk, gfp_t gfp)
 {
-	return on_event(type, msk, ssk, gfp);
+	return on_event(type, msk, ssk, gfp, true);
 }
 
 SEC("kprobe/mptcp_event")
 int BPF_KPROBE(kp_event, enum mptcp_event_type type, const struct mptcp_sock *msk,
 	       const struct sock *ssk, gfp_t gfp)
 {
-	return on_event(type, msk, ssk, gfp);
+	return on_event(type, msk, ssk, gfp, false);
 }
 
 /* Since 5.19 the subflow socket comes first (KERNELS.md). */
@@ -354,14 +373,14 @@ int BPF_KPROBE(kp_removed, const struct mptcp_sock *msk, u8 id)
 SEC("fentry/mptcp_close_ssk")
 int BPF_PROG(fe_close_ssk, struct sock *sk, struct sock *ssk, struct mptcp_subflow_context *subflow)
 {
-	return on_close_ssk(sk, ssk, subflow);
+	return on_close_ssk(sk, ssk, subflow, true);
 }
 
 SEC("kprobe/mptcp_close_ssk")
 int BPF_KPROBE(kp_close_ssk, struct sock *sk, struct sock *ssk,
 	       struct mptcp_subflow_context *subflow)
 {
-	return on_close_ssk(sk, ssk, subflow);
+	return on_close_ssk(sk, ssk, subflow, false);
 }
 
 /* LISTENER_CREATED / LISTENER_CLOSED, since 6.2: optional. */
@@ -381,13 +400,13 @@ int BPF_KPROBE(kp_listener, const struct sock *ssk, enum mptcp_event_type event)
 SEC("fentry/mptcp_nl_mcast_send")
 int BPF_PROG(fe_mcast_send, struct net *net, struct sk_buff *skb, gfp_t gfp)
 {
-	return on_send(BPF_CORE_READ(net, ns.inum), skb, gfp);
+	return on_send(net->ns.inum, skb, gfp, true);
 }
 
 SEC("kprobe/mptcp_nl_mcast_send")
 int BPF_KPROBE(kp_mcast_send, struct net *net, struct sk_buff *skb, gfp_t gfp)
 {
-	return on_send(BPF_CORE_READ(net, ns.inum), skb, gfp);
+	return on_send(BPF_CORE_READ(net, ns.inum), skb, gfp, false);
 }
 
 /* Send path where mptcp_nl_mcast_send() is inlined (6.1): filtered by group. */
@@ -395,14 +414,14 @@ SEC("fentry/netlink_broadcast")
 int BPF_PROG(fe_broadcast, struct sock *ssk, struct sk_buff *skb, u32 portid, u32 group,
 	     gfp_t allocation)
 {
-	return on_broadcast(ssk, skb, group, allocation);
+	return on_broadcast(ssk, skb, group, allocation, true);
 }
 
 SEC("kprobe/netlink_broadcast")
 int BPF_KPROBE(kp_broadcast, struct sock *ssk, struct sk_buff *skb, u32 portid, u32 group,
 	       gfp_t allocation)
 {
-	return on_broadcast(ssk, skb, group, allocation);
+	return on_broadcast(ssk, skb, group, allocation, false);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -34,7 +35,15 @@
  * The kernel builds each event in an NLMSG_DEFAULT_SIZE skb (under a page);
  * anything larger is seen through MSG_TRUNC and counted, not misparsed.
  */
-#define RECV_BUF_SIZE 32768
+/*
+ * Reading: up to RECV_BATCH datagrams per recvmmsg(), one RECV_SLOT each
+ * (libmnl's MNL_SOCKET_BUFFER_SIZE: an event is a few hundred bytes, and the
+ * kernel builds none larger than a page). The whole buffer also takes the
+ * answer to the family request.
+ */
+#define RECV_BATCH    16
+#define RECV_SLOT     8192
+#define RECV_BUF_SIZE (RECV_BATCH * RECV_SLOT)
 /* setns() moves only the calling thread: come back to this thread's netns */
 #define SELF_NETNS "/proc/thread-self/ns/net"
 
@@ -304,26 +313,33 @@ static __u64 now_ns(void)
 }
 
 /*
- * One datagram into l->buf: its length, or -errno (-EAGAIN: none pending).
- * *bad is set when it must not be decoded: cut short (MSG_TRUNC), or not
- * from the kernel (a privileged process may multicast to the group too).
+ * Up to RECV_BATCH datagrams, datagram i into slot i of l->buf: how many
+ * (> 0), or -errno (-EAGAIN: none pending). bad[i] is set when datagram i
+ * must not be decoded: cut short (MSG_TRUNC), or not from the kernel (a
+ * privileged process may multicast to the group too).
  */
-static ssize_t recv_dgram(struct genl_listener *l, __u64 *stamp, int *bad)
+static int recv_batch(struct genl_listener *l, struct mmsghdr *mm, bool *bad)
 {
-	struct sockaddr_nl sa;
-	struct iovec iov = { .iov_base = l->buf, .iov_len = l->buf_size };
-	struct msghdr msg = {
-		.msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1
-	};
-	ssize_t n;
+	struct sockaddr_nl sa[RECV_BATCH];
+	struct iovec iov[RECV_BATCH];
+	int n;
 
+	for (int i = 0; i < RECV_BATCH; i++) {
+		iov[i] = (struct iovec){ .iov_base = (char *)l->buf + i * RECV_SLOT,
+					 .iov_len = RECV_SLOT };
+		mm[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &sa[i],
+						       .msg_namelen = sizeof(sa[i]),
+						       .msg_iov = &iov[i],
+						       .msg_iovlen = 1 } };
+	}
 	do {
-		n = recvmsg(mnl_socket_get_fd(l->nl), &msg, MSG_DONTWAIT);
+		n = recvmmsg(mnl_socket_get_fd(l->nl), mm, RECV_BATCH, MSG_DONTWAIT, NULL);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno; /* EAGAIN: nothing pending */
-	*stamp = now_ns();
-	*bad = (msg.msg_flags & MSG_TRUNC) || msg.msg_namelen != sizeof(sa) || sa.nl_pid != 0;
+	for (int i = 0; i < n; i++)
+		bad[i] = (mm[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+			 mm[i].msg_hdr.msg_namelen != sizeof(sa[i]) || sa[i].nl_pid != 0;
 	return n;
 }
 
@@ -375,32 +391,45 @@ static void update_drops(struct genl_listener *l)
 
 int genl_listener_read(struct genl_listener *l, genl_event_cb cb, void *ctx)
 {
-	int events = 0, bad = 0;
-	__u64 stamp = 0;
-	ssize_t n;
+	struct mmsghdr mm[RECV_BATCH];
+	bool bad[RECV_BATCH];
+	int events = 0, n;
+	__u64 stamp;
 
 	if (!l || !l->nl)
 		return -EBADF;
 	for (;;) {
-		n = recv_dgram(l, &stamp, &bad);
-		if (n == -EAGAIN && l->overruns)
-			update_drops(l);
-		if (n == -EAGAIN)
-			return events;
+		n = recv_batch(l, mm, bad);
 		if (n == -ENOBUFS) {
 			/* the queue overflowed and events were dropped; the socket still works */
 			l->overruns++;
 			continue;
 		}
+		if (n == -EAGAIN)
+			break;
 		if (n < 0)
 			return n;
-		if (bad) {
-			l->datagrams++;
-			l->errors++;
-			continue;
+		stamp = now_ns(); /* the receive time of the whole batch */
+		for (int i = 0; i < n; i++) {
+			if (bad[i]) {
+				l->datagrams++;
+				l->errors++;
+				continue;
+			}
+			events += genl_listener_feed(l, (char *)l->buf + i * RECV_SLOT,
+						     mm[i].msg_len, stamp, cb, ctx);
 		}
-		events += genl_listener_feed(l, l->buf, n, stamp, cb, ctx);
+		/*
+		 * A short batch: the queue was empty (or an overrun is pending,
+		 * which raises EPOLLERR and comes with the next call). Spare the
+		 * recvmmsg() that would only say EAGAIN.
+		 */
+		if (n < RECV_BATCH)
+			break;
 	}
+	if (l->overruns)
+		update_drops(l);
+	return events;
 }
 
 int genl_listener_fd(const struct genl_listener *l)
