@@ -22,6 +22,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$ROOT/tests/lib/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/monitor.sh
+. "$ROOT/tests/lib/monitor.sh"
 
 CONNS=${CONNS:-3}
 TRAFGEN=${TRAFGEN:-$ROOT/build/static/trafgen}
@@ -30,18 +32,6 @@ EVENTS="created established closed announced removed sub_established sub_closed
 	sub_priority listener_created listener_closed"
 
 WORK=
-MON_PIDS=
-
-stop_monitors()
-{
-	local pid
-
-	for pid in $MON_PIDS; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	MON_PIDS=
-}
 
 cleanup()
 {
@@ -54,8 +44,6 @@ cleanup()
 	fi
 }
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
 # The same command as the Makefile's build/static/trafgen rule.
 build_trafgen()
 {
@@ -66,34 +54,6 @@ build_trafgen()
 	echo "# building $TRAFGEN"
 	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o "$TRAFGEN" \
 		"$src/trafgen.c" "$src/pm_genl.c" "$src/mptcp_obs.c"
-}
-
-# Is the monitor (pid $2) in netns $1 subscribed to a genl multicast group?
-# /proc/net/netlink lists the netns' sockets: protocol 16 is NETLINK_GENERIC,
-# Pid the port id (the process id for its first socket of a protocol) and
-# Groups the first 32 groups joined; mptcp_pm_events is group 9 on 6.18.
-monitor_subscribed()
-{
-	evlat_netns_sh "$1" "cat /proc/net/netlink" |
-		awk -v pid="$2" '$2 == 16 && $3 == pid && $4 != "00000000" { f = 1 }
-				 END { exit !f }'
-}
-
-start_monitor()
-{
-	local ns=$1 pid deadline
-
-	"$IP" -n "$ns" mptcp monitor >"$WORK/mon.$ns" 2>"$WORK/mon.$ns.err" &
-	pid=$!
-	MON_PIDS="$MON_PIDS $pid"
-	deadline=$(($(now_ms) + WAIT_S * 1000))
-	until monitor_subscribed "$ns" "$pid"; do
-		if ! kill -0 "$pid" 2>/dev/null || [ "$(now_ms)" -ge "$deadline" ]; then
-			cat "$WORK/mon.$ns.err" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
 }
 
 # Match expectations ($1) against both monitors' output: "seen INO EVENT
