@@ -249,8 +249,12 @@ unsigned long long tracer_drops(struct tracer *t, unsigned long long *slots)
 		memset(slots, 0, EVLAT_DROP_SLOTS * sizeof(*slots));
 	if (!t->skel)
 		return 0;
-	/* read before the walk: drops during it make the next call walk again */
-	now = drops_total(t);
+	/*
+	 * Read before the walk: drops during it make the next call walk again.
+	 * No .bss mapping (a kernel without BPF_F_MMAPABLE, before 5.5): walk
+	 * every time.
+	 */
+	now = t->skel->bss ? drops_total(t) : t->drops_walked + 1;
 	if ((!t->drops_valid || now != t->drops_walked) && !drops_walk(t)) {
 		t->drops_walked = now;
 		t->drops_valid = true;
