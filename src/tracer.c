@@ -204,13 +204,14 @@ static int drops_batch(const struct tracer *t, __u64 *vals, int ncpu)
 	return 0;
 }
 
-/* The per-key fallback: 512 syscalls, hence rare callers only. */
-static void drops_each(const struct tracer *t, __u64 *vals, int ncpu)
+/* The per-key fallback: 512 syscalls, hence rare callers only; 0 or -EIO. */
+static int drops_each(const struct tracer *t, __u64 *vals, int ncpu)
 {
 	for (__u32 k = 0; k < EVLAT_DROP_SLOTS; k++)
 		if (bpf_map__lookup_elem(t->skel->maps.drops, &k, sizeof(k), vals + k * ncpu,
 					 ncpu * sizeof(*vals), 0))
-			memset(vals + k * ncpu, 0, ncpu * sizeof(*vals));
+			return -EIO;
+	return 0;
 }
 
 /* The BPF side's running total of drops, read from the mmap()ed .bss. */
@@ -219,7 +220,11 @@ static unsigned long long drops_total(const struct tracer *t)
 	return __atomic_load_n(&t->skel->bss->drops_total, __ATOMIC_ACQUIRE);
 }
 
-/* Walk every slot on every CPU into t->drop_slots; 0 or -ENOMEM. */
+/*
+ * Walk every slot on every CPU into t->drop_slots: 0, or a negative errno and
+ * the slots as they were (the map unreadable: after the privilege drop on
+ * kernels before 5.19 with unprivileged BPF disabled).
+ */
 static int drops_walk(struct tracer *t)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -230,8 +235,10 @@ static int drops_walk(struct tracer *t)
 	vals = calloc((size_t)EVLAT_DROP_SLOTS * ncpu, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
-	if (drops_batch(t, vals, ncpu))
-		drops_each(t, vals, ncpu);
+	if (drops_batch(t, vals, ncpu) && drops_each(t, vals, ncpu)) {
+		free(vals);
+		return -EIO;
+	}
 	for (int k = 0; k < EVLAT_DROP_SLOTS; k++) {
 		t->drop_slots[k] = 0;
 		for (int c = 0; c < ncpu; c++)
@@ -264,7 +271,8 @@ unsigned long long tracer_drops(struct tracer *t, unsigned long long *slots)
 		if (slots)
 			slots[k] = t->drop_slots[k];
 	}
-	return total;
+	/* the running total counts every drop the slots do: right even when a walk failed */
+	return t->skel->bss && now > total ? now : total;
 }
 
 void tracer_close(struct tracer *t)
