@@ -39,7 +39,7 @@ struct corr_list {
 
 struct corr_entry {
 	struct corr_result res; /* handed to the callback as is */
-	__u64 t_ns;		/* arrival of the first half: the expiry clock */
+	__u64 t_ns;		/* first half arrived (expiry clock); E_MATCHED: paired */
 	__u32 netns, token;	/* hash key, with res.event */
 	__u32 bucket;
 	__u8 state;
@@ -248,8 +248,8 @@ static __u32 ent_alloc(struct correlator *c, enum ent_state state, __u32 netns, 
 	return i;
 }
 
-/* Hook and netlink event are paired: wait for the send record, or report. */
-static void pair_done(struct correlator *c, __u32 i)
+/* Hook and netlink event are paired at @now_ns: wait for the send record, or report. */
+static void pair_done(struct correlator *c, __u32 i, __u64 now_ns)
 {
 	struct corr_entry *e = &c->ents[i];
 
@@ -259,6 +259,7 @@ static void pair_done(struct correlator *c, __u32 i)
 	}
 	lst_del(c, &c->age, i, LK_LIST);
 	e->state = E_MATCHED;
+	e->t_ns = now_ns;
 	lst_append(c, &c->ready, i, LK_LIST);
 }
 
@@ -299,7 +300,7 @@ static void add_hook(struct correlator *c, const struct evlat_record *r, __u64 n
 	 */
 	lst_del(c, &c->buckets[e->bucket], i, LK_HASH);
 	lst_append(c, &c->buckets[e->bucket], i, LK_HASH);
-	pair_done(c, i);
+	pair_done(c, i, now_ns);
 }
 
 static void add_send(struct correlator *c, const struct evlat_record *r)
@@ -358,13 +359,23 @@ void corr_add_nl(struct correlator *c, const struct nl_event *ev, __u32 netns)
 	e->res.nl = *ev;
 	e->res.have_nl = true;
 	if (e->state == E_HOOK)
-		pair_done(c, i);
+		pair_done(c, i, ev->recv_ns);
 }
 
-static void drain_ready(struct correlator *c)
+/*
+ * Report the pairs that have waited send_wait_ns for their send record (all
+ * of them with @all). The ready list is in pairing order.
+ */
+static void drain_ready(struct correlator *c, __u64 now_ns, bool all)
 {
-	while (c->ready.head != NIL)
+	while (c->ready.head != NIL) {
+		__u64 t = c->ents[c->ready.head].t_ns;
+
+		if (!all && c->opts.send_wait_ns &&
+		    (now_ns <= t || now_ns - t < c->opts.send_wait_ns))
+			break;
 		report(c, c->ready.head, CORR_DELIVERED);
+	}
 }
 
 static void report_expired(struct correlator *c, __u32 i)
@@ -379,7 +390,7 @@ static void report_expired(struct correlator *c, __u32 i)
  */
 void corr_expire(struct correlator *c, __u64 now_ns)
 {
-	drain_ready(c);
+	drain_ready(c, now_ns, false);
 	while (c->age.head != NIL) {
 		__u64 t = c->ents[c->age.head].t_ns;
 
@@ -391,7 +402,7 @@ void corr_expire(struct correlator *c, __u64 now_ns)
 
 void corr_flush(struct correlator *c)
 {
-	drain_ready(c);
+	drain_ready(c, 0, true);
 	while (c->age.head != NIL)
 		report_expired(c, c->age.head);
 }

@@ -5,11 +5,13 @@
  * bounded table and expire after a timeout.
  *
  * Delivery rule: a hook record matched with its netlink event is reported at
- * once if its send record is attached, else at the next corr_expire(). The
- * kernel commits the send record to the ring before it multicasts the message,
- * so once the loader has drained the ring after receiving the netlink event,
- * a send record that is still missing will not come (dropped, or no send probe
- * on this kernel): the pair is reported with have_send = false.
+ * once if its send record is attached, else by the first corr_expire() at
+ * least send_wait_ns after the pairing (0: the next one). The kernel commits
+ * the send record to the ring before it multicasts the message, but the ring
+ * is read in reservation order and stops at a record another CPU has
+ * reserved and not yet committed: a send record may come one turn after its
+ * event. Past the wait it will not come (dropped, or no send probe on this
+ * kernel): the pair is reported with have_send = false.
  *
  * Loader contract, per loop iteration:
  *   1. corr_add_nl() for every netlink event read so far;
@@ -54,6 +56,7 @@ typedef void (*corr_cb)(void *ctx, const struct corr_result *res);
 struct corr_opts {
 	unsigned int capacity; /* max pending entries (hook and netlink sides together) */
 	__u64 timeout_ns;      /* an entry pending for longer than this expires */
+	__u64 send_wait_ns;    /* a matched pair waits this long for its send record */
 	corr_cb cb;
 	void *ctx;
 };
@@ -84,8 +87,9 @@ void corr_add_record(struct correlator *c, const struct evlat_record *r, __u64 n
  */
 void corr_add_nl(struct correlator *c, const struct nl_event *ev, __u32 netns);
 /*
- * Report the matched pairs still waiting for a send record (as delivered),
- * then as expired every entry pending for more than the timeout at @now_ns.
+ * Report the matched pairs that waited send_wait_ns for a send record (as
+ * delivered), then as expired every entry pending for more than the timeout
+ * at @now_ns.
  */
 void corr_expire(struct correlator *c, __u64 now_ns);
 /* Report everything still pending (at exit). */

@@ -32,8 +32,9 @@
 #include "stats.h"
 #include "tracer.h"
 
-#define POLL_MS	  100 /* the BPF side wakes us only past a backlog: poll the rest */
-#define NETNS_DIR "/run/netns/"
+#define POLL_MS	     100 /* the BPF side wakes us only past a backlog: poll the rest */
+#define SEND_WAIT_MS 50	 /* how long a matched pair waits for its send record */
+#define NETNS_DIR    "/run/netns/"
 
 struct app {
 	struct tracer tracer;
@@ -211,9 +212,14 @@ static int open_tracer(struct app *a)
 		.ctx = a,
 	};
 	int ret = tracer_open(&a->tracer, &cfg);
+	const struct probe *send;
 
 	if (ret)
 		return ret;
+	/* a send record can trail its event by a turn (correlate.h); without the probe, none comes */
+	send = probes_find(&a->tracer.probes, "send");
+	if (send && send->state == PROBE_ATTACHED)
+		co.send_wait_ns = SEND_WAIT_MS * 1000000ULL;
 	a->corr = corr_new(&co);
 	if (!a->corr) {
 		fprintf(stderr, "mptcp-evlat: out of memory for %u pending events\n", env.capacity);

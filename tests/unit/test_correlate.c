@@ -165,6 +165,50 @@ static void test_nl_first(void)
 	corr_free(c);
 }
 
+/*
+ * A send record can come a turn after its event (another CPU still holds an
+ * earlier place in the ring): with send_wait_ns the pair waits for it.
+ */
+static void test_send_wait(void)
+{
+	struct corr_opts o = {
+		.capacity = 16, .timeout_ns = TIMEOUT, .send_wait_ns = 50, .cb = collect
+	};
+	struct correlator *c;
+
+	got.n = 0;
+	c = corr_new(&o);
+	add_nl(c, nl(EVLAT_EV_CLOSED, 9, 11, 120));
+	add(c, hook(EVLAT_EV_CLOSED, 9, 1, 100), 200); /* paired at 200 */
+	corr_expire(c, 200);
+	corr_expire(c, 249);
+	CHECK(got.n == 0 && stats(c).pending == 1);
+	/* the send record one turn later: delivered with it */
+	add(c, send_rec(EVLAT_EV_CLOSED, 9, 110), 260);
+	CHECK(got.n == 1 && is(0, CORR_DELIVERED, 1, 11) && got.r[0].have_send &&
+	      got.r[0].send_ns == 110);
+
+	/* none comes: delivered without it once the wait is over, in pairing order */
+	add_nl(c, nl(EVLAT_EV_CLOSED, 9, 12, 320));
+	add(c, hook(EVLAT_EV_CLOSED, 9, 2, 300), 400); /* paired at 400 */
+	add(c, hook(EVLAT_EV_CLOSED, 9, 3, 410), 420);
+	add_nl(c, nl(EVLAT_EV_CLOSED, 9, 13, 430)); /* paired at 430 */
+	corr_expire(c, 449);
+	CHECK(got.n == 1);
+	corr_expire(c, 450);
+	CHECK(got.n == 2 && is(1, CORR_DELIVERED, 2, 12) && !got.r[1].have_send);
+	corr_expire(c, 479);
+	CHECK(got.n == 2 && stats(c).pending == 1);
+	/* a clock behind the pairing time does not release it */
+	corr_expire(c, 100);
+	CHECK(got.n == 2);
+	/* at exit nothing waits */
+	corr_flush(c);
+	CHECK(got.n == 3 && is(2, CORR_DELIVERED, 3, 13) && !got.r[2].have_send);
+	CHECK(stats(c).delivered == 3 && stats(c).pending == 0);
+	corr_free(c);
+}
+
 static void test_out_of_order_connections(void)
 {
 	struct correlator *c = mk(16);
@@ -507,6 +551,7 @@ int main(void)
 {
 	test_in_order();
 	test_nl_first();
+	test_send_wait();
 	test_out_of_order_connections();
 	test_missing_nl();
 	test_missing_record();
