@@ -23,6 +23,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$ROOT/tests/lib/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/work.sh
+. "$ROOT/tests/lib/work.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/monitor.sh
 . "$ROOT/tests/lib/monitor.sh"
 
@@ -30,18 +32,6 @@ TRAFGEN=${TRAFGEN:-$ROOT/build/static/trafgen}
 SECS=${SECS:-1}
 RATE=${RATE:-1000} # connections per second while the monitors listen
 WAIT_S=10 # bound on the monitors catching up
-WORK=
-
-cleanup()
-{
-	stop_monitors
-	evlat_netns_down
-	if [ -n "$WORK" ] && [ "${KEEP:-0}" != 1 ]; then
-		rm -rf "$WORK"
-	elif [ -n "$WORK" ]; then
-		echo "# work directory kept: $WORK"
-	fi
-}
 
 # field LINE KEY: the value of KEY=... in a churn line
 field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" <<<"$1"; }
@@ -86,8 +76,7 @@ monitored()
 
 [ "$(id -u)" -eq 0 ] || bail "needs root (network namespaces)"
 [ -x "$TRAFGEN" ] || bail "$TRAFGEN missing (make)"
-trap cleanup EXIT
-WORK=$(mktemp -d /tmp/evlat-churn.XXXXXX)
+work_start churn
 evlat_netns_up >"$WORK/netns.log" 2>&1 || bail "netns setup: $(tail -n 1 "$WORK/netns.log")"
 S=$(evlat_netns_path "$EVLAT_NS_SERVER")
 C=$(evlat_netns_path "$EVLAT_NS_CLIENT")

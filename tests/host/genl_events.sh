@@ -22,6 +22,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$ROOT/tests/lib/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/work.sh
+. "$ROOT/tests/lib/work.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/monitor.sh
 . "$ROOT/tests/lib/monitor.sh"
 
@@ -31,18 +33,6 @@ WAIT_S=5		# bound on every wait for a monitor
 EVENTS="created established closed announced removed sub_established sub_closed
 	sub_priority listener_created listener_closed"
 
-WORK=
-
-cleanup()
-{
-	stop_monitors
-	evlat_netns_down
-	if [ -n "$WORK" ] && [ "${KEEP:-0}" != 1 ]; then
-		rm -rf "$WORK"
-	elif [ -n "$WORK" ]; then
-		echo "# work directory kept: $WORK"
-	fi
-}
 
 # The same command as the Makefile's build/static/trafgen rule.
 build_trafgen()
@@ -203,8 +193,7 @@ main()
 	local t0 t1 rc
 
 	[ "$(id -u)" = 0 ] || { echo "genl_events.sh: needs root" >&2; exit 2; }
-	WORK=$(mktemp -d /tmp/evlat-genl.XXXXXX) || exit 2
-	trap cleanup EXIT
+	work_start genl
 	t0=$(now_ms)
 
 	build_trafgen || bail "build trafgen"

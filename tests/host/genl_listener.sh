@@ -25,24 +25,20 @@ ROOT=$(cd "$HERE/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$ROOT/tests/lib/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/work.sh
+. "$ROOT/tests/lib/work.sh"
 
 TRAFGEN=${TRAFGEN:-$ROOT/build/static/trafgen}
 TOOLS=${TOOLS:-$ROOT/build/tools}
 LISTEN=$TOOLS/genl_listen
 WAIT_S=5
-WORK=
 LPID=
 
-cleanup()
+# before work_cleanup (tests/lib/work.sh): the listener's stdin, then the listener
+work_on_exit()
 {
 	exec 3>&- 2>/dev/null
 	[ -n "$LPID" ] && kill "$LPID" 2>/dev/null && wait "$LPID" 2>/dev/null
-	evlat_netns_down
-	if [ -n "$WORK" ] && [ "${KEEP:-0}" != 1 ]; then
-		rm -rf "$WORK"
-	elif [ -n "$WORK" ]; then
-		echo "# work directory kept: $WORK"
-	fi
 }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -276,8 +272,7 @@ test_overrun()
 main()
 {
 	[ "$(id -u)" = 0 ] || { echo "genl_listener.sh: needs root" >&2; exit 2; }
-	WORK=$(mktemp -d /tmp/evlat-genl-listener.XXXXXX) || exit 2
-	trap cleanup EXIT
+	work_start genl-listener
 	build || bail "build genl_listen / trafgen"
 	evlat_netns_up || bail "set up namespaces $EVLAT_NS_SERVER, $EVLAT_NS_CLIENT"
 	echo "# kernel $(uname -r)"

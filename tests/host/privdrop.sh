@@ -16,26 +16,14 @@ ROOT=$(cd "$HERE/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$ROOT/tests/lib/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/work.sh
+. "$ROOT/tests/lib/work.sh"
 
 EVLAT=${EVLAT:-$ROOT/mptcp-evlat}
 TRAFGEN=${TRAFGEN:-$ROOT/build/static/trafgen}
 DURATION=${DURATION:-5}
 ZERO=0000000000000000
-WORK=$(mktemp -d)
-PIDS=
-
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	evlat_netns_down >/dev/null 2>&1
-	[ -n "${KEEP:-}" ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# wait_line FILE PATTERN: up to 10 s
-wait_line() {
-	for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
+work_start privdrop
 
 # status_field STATUS_FILE KEY: the value of "KEY:\tvalue"
 status_field() {

@@ -14,17 +14,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$ROOT/tests/lib/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/work.sh
+. "$ROOT/tests/lib/work.sh"
 TAP_QUIET=1 # check discards the commands' stderr as well as their stdout
 DEMO=${PROM_DEMO:-$ROOT/build/tools/prom_demo}
-WORK=$(mktemp -d)
-PIDS=
 CT='text/plain; version=0.0.4; charset=utf-8'
 
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	[ -n "${KEEP:-}" ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
+work_start prometheus
 
 for t in "$DEMO" curl ss promtool; do
 	command -v "$t" >/dev/null && continue
