@@ -5,11 +5,11 @@
  * per call into a single ring buffer.
  *
  * Every field is read with CO-RE so one object runs on 6.1 ... 7.x: field
- * sizes moved (subflow->local_id is a u8 in 6.1's BTF, an s16 in 6.12's) and
- * fields appeared (close_event_done: absent in 6.1, present in 6.12), so
- * integer fields of internal structs go through
- * BPF_CORE_READ_BITFIELD_PROBED(), which reads bpf_core_field_size() bytes
- * instead of vmlinux.h's idea of the size.
+ * sizes moved (subflow->local_id was a u8, an s16 since 2024) and fields
+ * appeared or changed type (close_event_done: a bit field in 6.1.192 and
+ * 7.2, a bool in 6.12.118; doc/kernel-notes.md "Struct layouts"), so integer
+ * fields of internal structs go through BPF_CORE_READ_BITFIELD(_PROBED)(),
+ * which reads bpf_core_field_size() bytes instead of vmlinux.h's idea of it.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -113,8 +113,9 @@ static __always_inline struct evlat_record *rec_start(__u8 kind, __u8 event, con
 
 /*
  * Wake the reader only past a backlog: a wake-up per record is what makes a
- * naive tracer cost 17 % of MPTCP churn (KERNELS.md); the loader drains the
- * ring on each netlink event and every 100 ms for the rest.
+ * naive tracer cost 17 % of MPTCP churn (doc/kernel-notes.md, "What a naive
+ * probe costs"); the loader drains the ring on each netlink event and every
+ * 100 ms for the rest.
  */
 static __always_inline void rec_submit(struct evlat_record *r)
 {
@@ -157,13 +158,13 @@ rec_put_subflow(struct evlat_record *r, const struct mptcp_subflow_context *sf, 
 {
 	if (!sf)
 		return;
-	/* local_id: u8 in 6.1, s16 (-1 = not yet known) in 6.12 */
+	/* local_id: u8 before 2024, s16 (-1 = not yet known) since */
 	r->loc_id = KR_BITS(typed, sf, local_id);
 	r->rem_id = KR_BITS(typed, sf, remote_id);
 	r->backup = KR_BITS(typed, sf, backup);
 	if (KR_BITS(typed, sf, request_bkup))
 		r->flags |= EVLAT_F_REQUEST_BKUP;
-	/* close_event_done: SUB_CLOSED sent at most once per subflow (absent in 6.1) */
+	/* close_event_done: SUB_CLOSED sent at most once per subflow (2024; absent before) */
 	if (bpf_core_field_exists(sf->close_event_done)) {
 		r->flags |= EVLAT_F_HAVE_CLOSE_DONE;
 		if (KR_BITS(typed, sf, close_event_done))
@@ -332,7 +333,7 @@ int BPF_KPROBE(kp_event, enum mptcp_event_type type, const struct mptcp_sock *ms
 	return on_event(type, msk, ssk, gfp, false);
 }
 
-/* Since 5.19 the subflow socket comes first (KERNELS.md). */
+/* Since 5.19 the subflow socket comes first (doc/kernel-notes.md). */
 SEC("fentry/mptcp_event_addr_announced")
 int BPF_PROG(fe_announced, const struct sock *ssk, const struct mptcp_addr_info *info)
 {
