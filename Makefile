@@ -128,7 +128,7 @@ $(OUT)/bench/bench_correlate: tests/bench/bench_correlate.c $(CORE_OBJS)
 soak: all
 	$(Q)tests/vm/run --suite trixie --suite-script tests/vm/guest/soak.sh --timeout 900
 
-$(OUT)/bench/bench_rss: tests/bench/bench_rss.c $(OUT)/correlate.o $(OUT)/hist.o
+$(OUT)/bench/bench_rss: tests/bench/bench_rss.c $(OUT)/correlate.o $(OUT)/hist.o $(OUT)/addr.o
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -lm -o $@
@@ -149,9 +149,9 @@ FUZZ_TARGETS := nl_decode correlate record
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(OUT)/fuzz/fuzz_%)
 
 # what each harness links from src/, compiled here with the sanitizers
-$(OUT)/fuzz/fuzz_nl_decode: src/nl_decode.c src/genl.c src/names.c src/line.c
-$(OUT)/fuzz/fuzz_correlate: src/correlate.c
-$(OUT)/fuzz/fuzz_record: src/record_fmt.c src/names.c src/line.c
+$(OUT)/fuzz/fuzz_nl_decode: src/nl_decode.c src/genl.c src/names.c src/line.c src/addr.c src/util.c
+$(OUT)/fuzz/fuzz_correlate: src/correlate.c src/addr.c
+$(OUT)/fuzz/fuzz_record: src/record_fmt.c src/names.c src/line.c src/addr.c
 $(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard src/*.h include/*.h)
 	$(Q)mkdir -p $(@D)
 	$(call msg,FUZZ-CC,$@)

@@ -2,7 +2,7 @@
 /*
  * The one record that crosses the BPF ring buffer, shared by bpf/ and src/.
  *
- * Rules (see STYLE.md): fixed-width integers only, the kind tag first,
+ * Rules: fixed-width integers only, the kind tag first,
  * padding written out, size asserted on both sides. No long, bool or
  * pointers: the BPF target and the host must agree byte for byte.
  */
@@ -36,6 +36,9 @@ enum evlat_kind {
 #define EVLAT_F_CLOSE_EVENT_DONE (1u << 1) /* subflow->close_event_done was set */
 #define EVLAT_F_HAVE_CLOSE_DONE	 (1u << 2) /* kernel has close_event_done (2024+) */
 #define EVLAT_F_REQUEST_BKUP	 (1u << 3) /* subflow->request_bkup was set */
+
+/* Event numbers are a u8 on the wire (the genl command). */
+#define EVLAT_EVENT_TYPES 256
 
 /* Subset of upstream enum mptcp_event_type (include/uapi/linux/mptcp.h). */
 #define EVLAT_EV_CREATED	  1

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "correlate.h"
 
 #define NIL UINT32_MAX
@@ -93,38 +94,6 @@ static __u32 key_bucket(const struct correlator *c, __u32 netns, __u8 event, __u
 static bool key_eq(const struct corr_entry *e, __u32 netns, __u8 event, __u32 token)
 {
 	return e->netns == netns && e->res.event == event && e->token == token;
-}
-
-/* An address reduced to one spelling: IPv4-mapped IPv6 becomes IPv4. */
-struct norm_addr {
-	__u8 family;
-	__u8 a[16];
-};
-
-static void addr_norm(struct norm_addr *n, __u8 family, const __u8 *a)
-{
-	static const __u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	memset(n, 0, sizeof(*n));
-	if (family == AF_INET6 && !memcmp(a, v4mapped, sizeof(v4mapped))) {
-		n->family = AF_INET;
-		memcpy(n->a, a + 12, 4);
-	} else if (family == AF_INET) {
-		n->family = AF_INET;
-		memcpy(n->a, a, 4);
-	} else {
-		n->family = family;
-		memcpy(n->a, a, 16);
-	}
-}
-
-static bool addr_eq(__u8 rfam, const __u8 *ra, __u8 nfam, const __u8 *na)
-{
-	struct norm_addr x, y;
-
-	addr_norm(&x, rfam, ra);
-	addr_norm(&y, nfam, na);
-	return !memcmp(&x, &y, sizeof(x));
 }
 
 /* The fields that tell apart two events of one (netns, type, token). */

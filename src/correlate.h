@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "defaults.h"
 #include "evlat_record.h"
 #include "nl_event.h"
 
@@ -46,11 +47,9 @@ struct corr_result {
 
 typedef void (*corr_cb)(void *ctx, const struct corr_result *res);
 
-/* Suggested: 16 k entries (~3.5 MiB) cover 16 k events/s lost for a whole timeout. */
-#define CORR_DEFAULT_CAPACITY 16384
-#define CORR_MAX_CAPACITY     (1u << 24)
-/* Ten times the loader's 100 ms poll: a hook record can trail its event that long. */
-#define CORR_DEFAULT_TIMEOUT_NS 1000000000ULL
+#define CORR_DEFAULT_CAPACITY	EVLAT_DEFAULT_PENDING
+#define CORR_MAX_CAPACITY	(1u << 24)
+#define CORR_DEFAULT_TIMEOUT_NS (EVLAT_DEFAULT_TIMEOUT_MS * 1000000ULL)
 
 /* A zero capacity or timeout_ns takes the default; cb may be NULL (stats only). */
 struct corr_opts {

@@ -25,12 +25,13 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
+#include "defaults.h"
 #include "genl.h"
 #include "nl_decode.h"
+#include "util.h"
 
 #define MPTCP_FAMILY_NAME  "mptcp_pm"
 #define MPTCP_EVENTS_GROUP "mptcp_pm_events"
-#define DEFAULT_RCVBUF	   (4 << 20)
 /*
  * The kernel builds each event in an NLMSG_DEFAULT_SIZE skb (under a page);
  * anything larger is seen through MSG_TRUNC and counted, not misparsed.
@@ -296,21 +297,13 @@ int genl_listener_open(struct genl_listener *l, const char *netns_path, int rcvb
 		return -ENOMEM;
 	err = socket_in_netns(l, netns_path);
 	if (!err)
-		err = setup(l, rcvbuf_bytes > 0 ? rcvbuf_bytes : DEFAULT_RCVBUF);
+		err = setup(l, rcvbuf_bytes > 0 ? rcvbuf_bytes : EVLAT_DEFAULT_RCVBUF);
 	if (err)
 		genl_listener_close(l);
 	return err;
 }
 
 /* ---- reading -------------------------------------------------------------- */
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 /*
  * Up to RECV_BATCH datagrams, datagram i into slot i of l->buf: how many

@@ -40,7 +40,7 @@ typedef void (*genl_event_cb)(void *ctx, const struct nl_event *ev);
  * Open @l in the network namespace at @netns_path (e.g. /run/netns/NAME,
  * /proc/PID/ns/net; NULL: the caller's), resolve the family and group by name,
  * join the group, make the socket non-blocking with a receive buffer of
- * @rcvbuf_bytes (<= 0: 4 MiB). The calling thread returns to its own netns
+ * @rcvbuf_bytes (<= 0: EVLAT_DEFAULT_RCVBUF). The calling thread returns to its own netns
  * before this returns; the socket stays in the one it was created in.
  *
  * Returns 0, or:

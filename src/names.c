@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "evlat_record.h"
 #include "names.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 /* Numbers from enum mptcp_event_type, include/uapi/linux/mptcp.h */
 static const char *const event_names[] = {
@@ -32,6 +32,16 @@ const char *event_name(unsigned int type)
 	if (type >= ARRAY_SIZE(event_names))
 		return NULL;
 	return event_names[type];
+}
+
+const char *event_label(unsigned int type, char *buf, size_t size)
+{
+	const char *name = event_name(type);
+
+	if (name)
+		return name;
+	snprintf(buf, size, "%u", type);
+	return buf;
 }
 
 int event_by_name(const char *name)

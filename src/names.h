@@ -3,8 +3,12 @@
 #ifndef EVLAT_NAMES_H
 #define EVLAT_NAMES_H
 
+#include <stddef.h>
+
 /* "created", ... or NULL for a number we have no name for */
 const char *event_name(unsigned int type);
+/* "created", or the number for a type we have no name for (in @buf) */
+const char *event_label(unsigned int type, char *buf, size_t size);
 /* event number for a name, or -EINVAL */
 int event_by_name(const char *name);
 /* "event", "announced", ... or NULL */

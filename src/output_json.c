@@ -7,31 +7,17 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "addr.h"
+#include "correlate.h"
 #include "names.h"
 #include "output.h"
+#include "probes.h"
 
 static const char *const stage_keys[STAGE_MAX] = {
 	[STAGE_TOTAL] = "latency_ns",
 	[STAGE_KERNEL] = "kernel_ns",
 	[STAGE_DELIVERY] = "delivery_ns",
 };
-
-const char *event_addr(const struct evlat_event *ev, const __u8 *addr, char *buf, size_t size)
-{
-	if (!inet_ntop(ev->family == 4 ? AF_INET : AF_INET6, addr, buf, size))
-		snprintf(buf, size, "?");
-	return buf;
-}
-
-const char *event_label(unsigned int type, char *buf, size_t size)
-{
-	const char *name = event_name(type);
-
-	if (name)
-		return name;
-	snprintf(buf, size, "%u", type);
-	return buf;
-}
 
 static void json_addrs(FILE *f, const struct evlat_event *ev)
 {
@@ -40,9 +26,9 @@ static void json_addrs(FILE *f, const struct evlat_event *ev)
 	if (ev->family)
 		fprintf(f, ",\"family\":%u", ev->family);
 	if (ev->have_saddr)
-		fprintf(f, ",\"saddr\":\"%s\"", event_addr(ev, ev->saddr, a, sizeof(a)));
+		fprintf(f, ",\"saddr\":\"%s\"", addr_str(event_af(ev), ev->saddr, a, sizeof(a)));
 	if (ev->have_daddr)
-		fprintf(f, ",\"daddr\":\"%s\"", event_addr(ev, ev->daddr, a, sizeof(a)));
+		fprintf(f, ",\"daddr\":\"%s\"", addr_str(event_af(ev), ev->daddr, a, sizeof(a)));
 	if (ev->sport)
 		fprintf(f, ",\"sport\":%u", ev->sport);
 	if (ev->dport)
@@ -99,12 +85,12 @@ static void json_hist(FILE *f, const char *key, const struct hist *h)
 	fprintf(f, "]}");
 }
 
-static void json_event_stats(FILE *f, unsigned int type, const struct event_stats *es)
+static void json_event_stats(FILE *f, unsigned int type, const struct report_type *es)
 {
 	char lbl[16];
 
 	fprintf(f, "\"%s\":{\"event_id\":%u,\"count\":%llu", event_label(type, lbl, sizeof(lbl)),
-		type, stats_total(es));
+		type, report_type_total(es));
 	for (int st = 0; st < ST_MAX; st++)
 		fprintf(f, ",\"%s\":%llu", status_name(st), es->status[st]);
 	for (int i = 0; i < STAGE_MAX; i++) {
@@ -117,7 +103,7 @@ static void json_event_stats(FILE *f, unsigned int type, const struct event_stat
 static void json_probes(FILE *f, const struct probe_set *ps)
 {
 	fprintf(f, ",\"probes\":{");
-	for (int i = 0; i < ps->n; i++) {
+	for (int i = 0; i < PROBE_NR; i++) {
 		const struct probe *p = &ps->p[i];
 
 		fprintf(f, "%s\"%s\":{\"target\":\"%s\",\"state\":\"%s\"", i ? "," : "", p->name,
@@ -129,18 +115,18 @@ static void json_probes(FILE *f, const struct probe_set *ps)
 	fputc('}', f);
 }
 
-void json_summary(FILE *f, const struct stats *s, const struct run_info *info)
+void json_summary(FILE *f, const struct report_view *v, const struct run_info *info)
 {
 	bool first = true;
 
 	fprintf(f, "{\"type\":\"summary\",\"mode\":\"%s\",\"duration_ns\":%" PRIu64,
-		info->genl_only ? "genl-only" : "trace", (uint64_t)info->duration_ns);
+		info->genl_only ? "genl-only" : "trace", (uint64_t)(info->now_ns - v->start_ns));
 	fprintf(f, ",\"events\":{");
 	for (unsigned int t = 0; t < EVLAT_EVENT_TYPES; t++) {
-		if (!s->ev[t] || !stats_total(s->ev[t]))
+		if (!v->ev[t] || !report_type_total(v->ev[t]))
 			continue;
 		fprintf(f, "%s", first ? "" : ",");
-		json_event_stats(f, t, s->ev[t]);
+		json_event_stats(f, t, v->ev[t]);
 		first = false;
 	}
 	fprintf(f, "},\"netlink\":{\"messages\":%llu,\"overruns\":%llu,\"errors\":%llu}",

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Which kernel functions we hook, which program fits this kernel (BTF
- * prototypes, fentry or kprobe), loading with a fallback, and attaching one
- * by one so a missing optional target is a notice rather than a failed start.
+ * Which kernel functions we hook and which BPF program fits this kernel:
+ * one static table (probes.c) with an entry per probe id, each a list of
+ * candidate targets and prototype variants; the kernel's BTF picks one.
+ * The BPF object's lifecycle (open, autoload, load, attach) is tracer.c's:
+ * it asks this module which programs to load and where to attach them.
  */
 #ifndef EVLAT_PROBES_H
 #define EVLAT_PROBES_H
@@ -10,9 +12,17 @@
 #include <stdbool.h>
 
 struct btf;
-struct bpf_program;
 struct bpf_link;
-struct evlat_bpf;
+
+enum probe_id {
+	PROBE_EVENT,	 /* mptcp_event(): most event types */
+	PROBE_ANNOUNCED, /* mptcp_event_addr_announced() */
+	PROBE_CLOSE_SSK, /* mptcp_close_ssk(): where SUB_CLOSED is decided */
+	PROBE_REMOVED,	 /* mptcp_event_addr_removed() */
+	PROBE_LISTENER,	 /* mptcp_event_pm_listener(), 6.2+ */
+	PROBE_SEND,	 /* the multicast send path */
+	PROBE_NR,
+};
 
 enum probe_state {
 	PROBE_MISSING,	/* target not in this kernel's BTF */
@@ -27,12 +37,14 @@ enum probe_mode {
 };
 
 struct probe {
+	/* from the table: the probe and the candidate this kernel matched */
 	const char *name;    /* what it observes, for messages: "mptcp_event", "send" */
+	bool mandatory;	     /* the seed probes: no start without them */
 	const char *target;  /* the kernel function chosen */
 	const char *variant; /* which prototype was matched, or NULL */
-	bool mandatory;	     /* the seed probes: no start without them */
 	const char *fe_prog; /* program names in bpf/evlat.bpf.c */
 	const char *kp_prog;
+	/* what became of it */
 	enum probe_mode mode; /* how it is (to be) attached */
 	enum probe_state state;
 	struct bpf_link *link;
@@ -40,37 +52,25 @@ struct probe {
 	int fentry_err; /* why fentry was not used, when mode is kprobe */
 };
 
-#define PROBES_MAX 6
-
 struct probe_set {
-	struct probe p[PROBES_MAX];
-	int n;
-	bool kprobe_only;    /* the object was loaded with kprobe programs only */
-	int fentry_load_err; /* negative errno of the refused fentry load, or 0 */
+	struct probe p[PROBE_NR]; /* indexed by enum probe_id */
+	bool kprobe_only;	  /* the object was loaded with kprobe programs only */
+	int fentry_load_err;	  /* negative errno of the refused fentry load, or 0 */
 };
 
 /*
- * Fill @ps from @vmlinux BTF: choose the target and prototype variant of each
- * probe. Returns 0, or -ENOENT when a mandatory target is missing (the probe
- * with state PROBE_MISSING and mandatory set says which).
+ * Fill @ps from @vmlinux BTF: the target and prototype variant of each
+ * probe. Returns 0, or -ENOENT when a mandatory target is missing (that
+ * probe has state PROBE_MISSING and mandatory set).
  */
 int probes_select(struct probe_set *ps, const struct btf *vmlinux);
 
-/*
- * Open, configure and load the BPF object for @ps: fentry programs with their
- * kprobe twins first; if the kernel refuses that, kprobe programs only.
- * @force_kprobe skips fentry. @configure is called after every open.
- * Returns 0 with *skel loaded, or a negative errno of the last refusal.
- */
-int probes_load(struct probe_set *ps, struct evlat_bpf **skel, bool force_kprobe,
-		int (*configure)(struct evlat_bpf *skel, void *ctx), void *ctx);
+/* Whether BPF program @prog is to be loaded: fentry ones only if @fentry. */
+bool probes_prog_wanted(const struct probe_set *ps, const char *prog, bool fentry);
 
-/* Attach every selected probe (fentry, else its kprobe twin). 0 or a mandatory's error. */
-int probes_attach(struct probe_set *ps, struct evlat_bpf *skel);
-
+/* Whether probe @id is attached */
+bool probes_attached(const struct probe_set *ps, enum probe_id id);
 int probes_count(const struct probe_set *ps, enum probe_state state);
-const struct probe *probes_find(const struct probe_set *ps, const char *name);
-void probes_detach(struct probe_set *ps);
 
 const char *probe_state_name(enum probe_state state);
 const char *probe_mode_name(enum probe_mode mode);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
 #include "evlat_record.h"
 #include "line.h"
 #include "names.h"
@@ -25,10 +26,8 @@ int record_check(const void *data, size_t len)
 /* IPv4-mapped IPv6 addresses are shown as IPv4, as the kernel's events do. */
 static int addr_family(const struct evlat_record *r)
 {
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	if (r->family == AF_INET6 && !memcmp(r->saddr, mapped, 12) &&
-	    (!(r->flags & EVLAT_F_HAVE_SSK) || !memcmp(r->daddr, mapped, 12)))
+	if (r->family == AF_INET6 && addr_is_v4mapped(r->saddr) &&
+	    (!(r->flags & EVLAT_F_HAVE_SSK) || addr_is_v4mapped(r->daddr)))
 		return AF_INET;
 	return r->family;
 }

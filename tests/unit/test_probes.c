@@ -201,12 +201,12 @@ struct want {
 
 static void expect_probe(int line, const struct probe_set *ps, int idx, const struct want *w)
 {
-	const struct probe *p = probes_find(ps, w->name);
+	const struct probe *p = idx < PROBE_NR ? &ps->p[idx] : NULL;
 	int failed = check_failed;
 
 	CHECK(p != NULL);
 	if (p) {
-		CHECK(p == &ps->p[idx]); /* the order of the attach messages */
+		CHECK_STR(p->name, w->name); /* the id and the order of the attach messages */
 		CHECK_STR(p->target, w->target);
 		if (w->variant)
 			CHECK(p->variant && !strcmp(p->variant, w->variant));
@@ -227,7 +227,7 @@ static void expect_probe(int line, const struct probe_set *ps, int idx, const st
 
 static void expect_all(int line, const struct probe_set *ps, const struct want *w, int n)
 {
-	CHECK(ps->n == n);
+	CHECK(n == PROBE_NR);
 	for (int i = 0; i < n; i++)
 		expect_probe(line, ps, i, &w[i]);
 }
@@ -366,7 +366,8 @@ static void test_missing(void)
 		EXPECT_PROBE(&ps, 0, "mptcp_event", "mptcp_event", NULL, true, "fe_event",
 			     "kp_event", PROBE_SELECTED);
 		EXPECT_PROBE(&ps, 1, ANNOUNCED_SSK);
-		CHECK(ps.n == 6); /* every probe is still filled in, to list them */
+		CHECK(ps.p[PROBE_LISTENER].name !=
+		      NULL); /* every probe is filled in, to list them */
 		CHECK(probes_count(&ps, PROBE_MISSING) == 2); /* + the listener */
 	}
 	/* a type of that name is no function */
@@ -378,7 +379,6 @@ static void test_missing(void)
 	/* no MPTCP at all: the three mandatory ones missing, netlink_broadcast still there */
 	if (select_on(K_BROADCAST, &ps, &ret)) {
 		CHECK(ret == -ENOENT);
-		CHECK(ps.n == 6);
 		EXPECT_PROBE(&ps, 0, "mptcp_event", "mptcp_event", NULL, true, "fe_event",
 			     "kp_event", PROBE_MISSING);
 		EXPECT_PROBE(&ps, 1, "mptcp_event_addr_announced", "mptcp_event_addr_announced",
@@ -421,31 +421,39 @@ static void test_helpers(void)
 	if (!select_on(KERNEL_6_1, &ps, &ret))
 		return;
 	CHECK(ret == 0);
-	CHECK(probes_count(&ps, PROBE_SELECTED) + probes_count(&ps, PROBE_MISSING) == ps.n);
+	CHECK(probes_count(&ps, PROBE_SELECTED) + probes_count(&ps, PROBE_MISSING) == PROBE_NR);
 	CHECK(probes_count(&ps, PROBE_ATTACHED) == 0);
 	CHECK(probes_count(&ps, PROBE_FAILED) == 0);
-	CHECK(probes_find(&ps, "send") == &ps.p[5]);
-	CHECK(probes_find(&ps, "mptcp_event") == &ps.p[0]);
-	/* by probe name, not by target */
-	CHECK(probes_find(&ps, "netlink_broadcast") == NULL);
-	CHECK(probes_find(&ps, "") == NULL);
-	CHECK(probes_find(&ps, "mptcp_event_") == NULL);
+	CHECK(!strcmp(ps.p[PROBE_SEND].target, "netlink_broadcast"));
 
-	/* attached -> selected, link-less probes are fine, missing stays missing */
-	ps.p[0].state = PROBE_ATTACHED;
-	ps.p[3].state = PROBE_FAILED;
+	/* which programs the object loads: the chosen target's, fentry ones only if asked */
+	CHECK(probes_prog_wanted(&ps, "fe_event", true));
+	CHECK(!probes_prog_wanted(&ps, "fe_event", false));
+	CHECK(probes_prog_wanted(&ps, "kp_event", true));
+	CHECK(probes_prog_wanted(&ps, "kp_event", false));
+	CHECK(probes_prog_wanted(&ps, "fe_broadcast", true));
+	CHECK(!probes_prog_wanted(&ps, "fe_mcast_send", true)); /* not this kernel's send */
+	CHECK(!probes_prog_wanted(&ps, "kp_mcast_send", true));
+	CHECK(!probes_prog_wanted(&ps, "fe_listener", true));	   /* missing in 6.1 */
+	CHECK(!probes_prog_wanted(&ps, "fe_announced_msk", true)); /* the other variant */
+	CHECK(probes_prog_wanted(&ps, "fe_announced", true));
+	CHECK(!probes_prog_wanted(&ps, "", true));
+
+	/* by id */
+	ps.p[PROBE_EVENT].state = PROBE_ATTACHED;
+	ps.p[PROBE_REMOVED].state = PROBE_FAILED;
 	CHECK(probes_count(&ps, PROBE_ATTACHED) == 1);
 	CHECK(probes_count(&ps, PROBE_FAILED) == 1);
-	probes_detach(&ps);
-	CHECK(ps.p[0].state == PROBE_SELECTED);
-	CHECK(ps.p[3].state == PROBE_FAILED);
-	CHECK(ps.p[4].state == PROBE_MISSING);
-	CHECK(probes_count(&ps, PROBE_ATTACHED) == 0);
+	CHECK(probes_attached(&ps, PROBE_EVENT));
+	CHECK(!probes_attached(&ps, PROBE_REMOVED));
+	CHECK(!probes_attached(&ps, PROBE_SEND));
+	CHECK(!probes_attached(&ps, PROBE_NR));
+	CHECK(!probes_attached(&ps, (enum probe_id) - 1));
 
 	struct probe_set empty = { 0 };
 
-	CHECK(probes_count(&empty, PROBE_MISSING) == 0);
-	CHECK(probes_find(&empty, "mptcp_event") == NULL);
+	CHECK(probes_count(&empty, PROBE_MISSING) == PROBE_NR);
+	CHECK(!probes_prog_wanted(&empty, "fe_event", true));
 
 	CHECK_STR(probe_state_name(PROBE_MISSING), "missing");
 	CHECK_STR(probe_state_name(PROBE_SELECTED), "selected");
