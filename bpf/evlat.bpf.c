@@ -131,19 +131,30 @@ static __always_inline __u32 msk_token(const struct mptcp_sock *msk, const bool 
 	return KR(fe, msk->token, msk, token);
 }
 
-/* Addresses and ports of a subflow (or listener) socket. */
+/*
+ * Addresses and ports of a subflow (or listener) socket, read from the fields
+ * the kernel puts into the event (mptcp_event_add_subflow() and
+ * mptcp_event_pm_listener() of 6.1, 6.12 and 7.2): inet_saddr or the IPv6
+ * pinfo's saddr, inet_sport. Not skc_num / skc_rcv_saddr: a subflow that
+ * reaches TCP_CLOSE releases its port (inet_put_port() zeroes skc_num) before
+ * a reset subflow's SUB_CLOSED is built, while inet_sport keeps it
+ * (doc/kernel-notes.md "Which fields an event carries"). inet_sock lies
+ * beyond struct sock, which the typed fentry argument is: probe reads.
+ */
 static __always_inline void rec_put_ssk(struct evlat_record *r, const struct sock *ssk,
 					const bool fe)
 {
+	const struct inet_sock *inet = (const void *)ssk;
+
 	r->family = KR(fe, ssk->__sk_common.skc_family, ssk, __sk_common.skc_family);
 	r->ssk_state = KR(fe, ssk->__sk_common.skc_state, ssk, __sk_common.skc_state);
-	r->sport = KR(fe, ssk->__sk_common.skc_num, ssk, __sk_common.skc_num);
+	r->sport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
 	r->dport = bpf_ntohs(KR(fe, ssk->__sk_common.skc_dport, ssk, __sk_common.skc_dport));
 	if (r->family == AF_INET6) {
-		BPF_CORE_READ_INTO(&r->saddr, ssk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&r->saddr, inet, pinet6, saddr);
 		BPF_CORE_READ_INTO(&r->daddr, ssk, __sk_common.skc_v6_daddr);
 	} else {
-		BPF_CORE_READ_INTO((__u32 *)r->saddr, ssk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)r->saddr, inet, inet_saddr);
 		BPF_CORE_READ_INTO((__u32 *)r->daddr, ssk, __sk_common.skc_daddr);
 	}
 	r->flags |= EVLAT_F_HAVE_SSK;
@@ -156,10 +167,16 @@ static __always_inline void rec_put_ssk(struct evlat_record *r, const struct soc
 static __always_inline void
 rec_put_subflow(struct evlat_record *r, const struct mptcp_subflow_context *sf, const bool typed)
 {
+	long loc;
+
 	if (!sf)
 		return;
-	/* local_id: u8 before 2024, s16 (-1 = not yet known) since */
-	r->loc_id = KR_BITS(typed, sf, local_id);
+	/*
+	 * local_id: u8 before 2024, s16 (-1 = not yet known) since; the event
+	 * says 0 for a negative one (subflow_get_local_id())
+	 */
+	loc = KR_BITS(typed, sf, local_id);
+	r->loc_id = loc < 0 ? 0 : loc;
 	r->rem_id = KR_BITS(typed, sf, remote_id);
 	r->backup = KR_BITS(typed, sf, backup);
 	if (KR_BITS(typed, sf, request_bkup))

@@ -97,8 +97,6 @@ static bool key_eq(const struct corr_entry *e, __u32 netns, __u8 event, __u32 to
 }
 
 /* The fields that tell apart two events of one (netns, type, token). */
-enum { M_SADDR = 1, M_DADDR = 2, M_SPORT = 4, M_DPORT = 8, M_REM_ID = 16 };
-
 static unsigned int ident_fields(__u8 event)
 {
 	switch (event) {
@@ -107,41 +105,58 @@ static unsigned int ident_fields(__u8 event)
 	case EVLAT_EV_SUB_ESTABLISHED:
 	case EVLAT_EV_SUB_CLOSED:
 	case EVLAT_EV_SUB_PRIORITY:
-		return M_SADDR | M_DADDR | M_SPORT | M_DPORT;
+		return CORR_F_SADDR | CORR_F_DADDR | CORR_F_SPORT | CORR_F_DPORT;
 	case EVLAT_EV_ANNOUNCED:
-		return M_REM_ID | M_DADDR;
+		return CORR_F_REM_ID | CORR_F_DADDR;
 	case EVLAT_EV_REMOVED:
-		return M_REM_ID;
+		return CORR_F_REM_ID;
 	case EVLAT_EV_LISTENER_CREATED:
 	case EVLAT_EV_LISTENER_CLOSED:
-		return M_SADDR | M_SPORT;
+		return CORR_F_SADDR | CORR_F_SPORT;
 	default:
 		return 0; /* CLOSED and unknown types: the token says it all */
 	}
 }
 
 /*
- * Compare each identifying field that both sides carry: a record has
- * addresses and ports when it has a family; a message, per attribute.
+ * The identifying fields both sides carry (a record has addresses and ports
+ * when it has a family; a message, per attribute) into *@cmp, and those of
+ * them that differ, as the return value.
  */
-static bool fields_match(const struct evlat_record *r, const struct nl_event *ev)
+static unsigned int fields_differ(const struct evlat_record *r, const struct nl_event *ev,
+				  unsigned int *cmp)
 {
-	unsigned int m = ident_fields(r->event), p = ev->present;
+	unsigned int m = ident_fields(r->event), p = ev->present, c = 0, d = 0;
 	bool addrs = r->family != 0;
 
-	if ((m & M_REM_ID) && (p & NLE_REM_ID) && r->rem_id != ev->rem_id)
-		return false;
-	if ((m & M_SADDR) && addrs && (p & NLE_SADDR) &&
-	    !addr_eq(r->family, r->saddr, ev->family, ev->saddr))
-		return false;
-	if ((m & M_DADDR) && addrs && (p & NLE_DADDR) &&
-	    !addr_eq(r->family, r->daddr, ev->family, ev->daddr))
-		return false;
-	if ((m & M_SPORT) && addrs && (p & NLE_SPORT) && r->sport != ev->sport)
-		return false;
-	if ((m & M_DPORT) && addrs && (p & NLE_DPORT) && r->dport != ev->dport)
-		return false;
-	return true;
+	if ((m & CORR_F_REM_ID) && (p & NLE_REM_ID)) {
+		c |= CORR_F_REM_ID;
+		d |= r->rem_id != ev->rem_id ? CORR_F_REM_ID : 0;
+	}
+	if ((m & CORR_F_SADDR) && addrs && (p & NLE_SADDR)) {
+		c |= CORR_F_SADDR;
+		d |= !addr_eq(r->family, r->saddr, ev->family, ev->saddr) ? CORR_F_SADDR : 0;
+	}
+	if ((m & CORR_F_DADDR) && addrs && (p & NLE_DADDR)) {
+		c |= CORR_F_DADDR;
+		d |= !addr_eq(r->family, r->daddr, ev->family, ev->daddr) ? CORR_F_DADDR : 0;
+	}
+	if ((m & CORR_F_SPORT) && addrs && (p & NLE_SPORT)) {
+		c |= CORR_F_SPORT;
+		d |= r->sport != ev->sport ? CORR_F_SPORT : 0;
+	}
+	if ((m & CORR_F_DPORT) && addrs && (p & NLE_DPORT)) {
+		c |= CORR_F_DPORT;
+		d |= r->dport != ev->dport ? CORR_F_DPORT : 0;
+	}
+	if (cmp)
+		*cmp = c;
+	return d;
+}
+
+static bool fields_match(const struct evlat_record *r, const struct nl_event *ev)
+{
+	return !fields_differ(r, ev, NULL);
 }
 
 static void ent_release(struct correlator *c, __u32 i)
@@ -347,9 +362,66 @@ static void drain_ready(struct correlator *c, __u64 now_ns, bool all)
 	}
 }
 
-static void report_expired(struct correlator *c, __u32 i)
+/*
+ * The entry of the other side that entry @i may still be paired with (the
+ * identity rule in correlate.h): same key, at most one identifying field
+ * differing, the fewest first, then the oldest. *@differs gets the fields.
+ */
+static __u32 find_loose(const struct correlator *c, __u32 i, unsigned int *differs)
 {
-	report(c, i, c->ents[i].state == E_HOOK ? CORR_NOT_DELIVERED : CORR_UNMATCHED_NL);
+	const struct corr_entry *e = &c->ents[i];
+	__u8 other = e->state == E_HOOK ? E_NL : E_HOOK;
+	__u32 j = c->buckets[e->bucket].head, best = NIL;
+	int best_n = 2;
+
+	for (; j != NIL; j = c->ents[j].lk[LK_HASH].next) {
+		const struct corr_entry *o = &c->ents[j];
+		const struct corr_entry *h = other == E_HOOK ? o : e, *n = other == E_HOOK ? e : o;
+		unsigned int d;
+		int nd;
+
+		if (o->state != other || !key_eq(o, e->netns, e->res.event, e->token) ||
+		    h->res.hook.ktime_ns > n->res.nl.recv_ns)
+			continue;
+		d = fields_differ(&h->res.hook, &n->res.nl, NULL);
+		nd = __builtin_popcount(d);
+		if (nd < best_n) {
+			best = j;
+			best_n = nd;
+			*differs = d;
+		}
+	}
+	return best;
+}
+
+/* Pair hook entry @h with netlink entry @n, one field apart: @n's event moves into @h. */
+static void pair_loose(struct correlator *c, __u32 h, __u32 n, unsigned int differs, __u64 now_ns,
+		       bool flush)
+{
+	struct corr_entry *e = &c->ents[h];
+
+	e->res.nl = c->ents[n].res.nl;
+	e->res.have_nl = true;
+	e->res.differs = differs;
+	ent_release(c, n);
+	c->st.loose++;
+	if (flush)
+		report(c, h, CORR_DELIVERED);
+	else
+		pair_done(c, h, now_ns);
+}
+
+static void report_expired(struct correlator *c, __u32 i, __u64 now_ns, bool flush)
+{
+	unsigned int differs = 0;
+	__u32 j = find_loose(c, i, &differs);
+
+	if (j != NIL && c->ents[i].state == E_HOOK)
+		pair_loose(c, i, j, differs, now_ns, flush);
+	else if (j != NIL)
+		pair_loose(c, j, i, differs, now_ns, flush);
+	else
+		report(c, i, c->ents[i].state == E_HOOK ? CORR_NOT_DELIVERED : CORR_UNMATCHED_NL);
 }
 
 /*
@@ -365,7 +437,7 @@ void corr_expire(struct correlator *c, __u64 now_ns)
 
 		if (now_ns <= t || now_ns - t <= c->opts.timeout_ns)
 			break;
-		report_expired(c, c->age.head);
+		report_expired(c, c->age.head, now_ns, false);
 	}
 }
 
@@ -373,7 +445,7 @@ void corr_flush(struct correlator *c)
 {
 	drain_ready(c, 0, true);
 	while (c->age.head != NIL)
-		report_expired(c, c->age.head);
+		report_expired(c, c->age.head, 0, true);
 }
 
 void corr_get_stats(const struct correlator *c, struct corr_stats *st)

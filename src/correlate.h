@@ -13,6 +13,15 @@
  * event. Past the wait it will not come (dropped, or no send probe on this
  * kernel): the pair is reported with have_send = false.
  *
+ * Identity rule: a hook record and a netlink event of the same namespace,
+ * type and token are first paired when every identifying field both carry
+ * agrees (addresses, ports, address id: which ones depends on the type).
+ * An entry about to expire unpaired is then paired with the oldest entry of
+ * the other side with the same key that disagrees on at most one of them
+ * (the most agreeing first): one event read differently by the probe and
+ * the message, not a loss plus an unmatched event. The result says which
+ * field differed (differs), and counts in corr_stats.loose.
+ *
  * Loader contract, per loop iteration:
  *   1. corr_add_nl() for every netlink event read so far;
  *   2. ring_buffer__consume(): corr_add_record() for every record;
@@ -36,9 +45,19 @@ enum corr_status {
 	CORR_EVICTED,	    /* unmatched, dropped because the pending table was full */
 };
 
+/* Identifying fields of an event (corr_result.differs) */
+enum {
+	CORR_F_SADDR = 1u << 0,
+	CORR_F_DADDR = 1u << 1,
+	CORR_F_SPORT = 1u << 2,
+	CORR_F_DPORT = 1u << 3,
+	CORR_F_REM_ID = 1u << 4,
+};
+
 struct corr_result {
 	enum corr_status status;
-	__u8 event; /* MPTCP event type */
+	__u8 event;   /* MPTCP event type */
+	__u8 differs; /* CORR_F_* the hook record and the event disagree on (see below) */
 	bool have_hook, have_send, have_nl;
 	struct evlat_record hook; /* valid if have_hook */
 	__u64 send_ns;		  /* valid if have_send: ktime of the send-path record */
@@ -63,6 +82,7 @@ struct corr_opts {
 struct corr_stats {
 	unsigned long long delivered, not_delivered, unmatched_nl, evicted;
 	unsigned long long orphan_send; /* send records with no pending hook record */
+	unsigned long long loose;	/* pairs made with one identifying field differing */
 	unsigned int pending, pending_max;
 };
 

@@ -144,6 +144,7 @@ void event_from_corr(const struct corr_result *res, const struct classify_ctx *c
 	memset(ev, 0, sizeof(*ev));
 	ev->status = corr_status(res, cc);
 	ev->type = res->event;
+	ev->differs = res->differs;
 	if (res->have_hook) {
 		from_hook(&res->hook, ev);
 		ev->gfp = res->hook.gfp;

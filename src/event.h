@@ -71,6 +71,7 @@ struct evlat_event {
 	__u64 stage_ns[STAGE_MAX];
 	__u64 time_ns;	    /* CLOCK_MONOTONIC of the hook, or of the receive */
 	__u32 gfp;	    /* allocation flags of the sender, 0 if unknown */
+	__u8 differs;	    /* CORR_F_* the kernel record and the message disagreed on */
 	const char *reason; /* close_without_event: why no SUB_CLOSED */
 };
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "correlate.h"
 #include "evlat_record.h"
 #include "names.h"
 #include "util.h"
@@ -57,6 +58,23 @@ const char *kind_name(unsigned int kind)
 	if (kind >= ARRAY_SIZE(kind_names))
 		return NULL;
 	return kind_names[kind];
+}
+
+const char *ident_field_name(unsigned int bit)
+{
+	switch (bit) {
+	case CORR_F_SADDR:
+		return "saddr";
+	case CORR_F_DADDR:
+		return "daddr";
+	case CORR_F_SPORT:
+		return "sport";
+	case CORR_F_DPORT:
+		return "dport";
+	case CORR_F_REM_ID:
+		return "rem_id";
+	}
+	return NULL;
 }
 
 /* include/net/tcp_states.h; MPTCP sockets reuse the TCP numbering */

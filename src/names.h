@@ -13,6 +13,8 @@ const char *event_label(unsigned int type, char *buf, size_t size);
 int event_by_name(const char *name);
 /* "event", "announced", ... or NULL */
 const char *kind_name(unsigned int kind);
+/* "saddr", "sport", ... for one CORR_F_* bit, or NULL */
+const char *ident_field_name(unsigned int bit);
 /* "ESTABLISHED", ... for a TCP_* state number, or NULL */
 const char *tcp_state_name(unsigned int state);
 

@@ -35,6 +35,23 @@ static void json_addrs(FILE *f, const struct evlat_event *ev)
 		fprintf(f, ",\"dport\":%u", ev->dport);
 }
 
+/* "differs":["sport"]: the fields our kernel record read otherwise than the message */
+static void json_differs(FILE *f, unsigned int differs)
+{
+	const char *sep = "";
+
+	if (!differs)
+		return;
+	fputs(",\"differs\":[", f);
+	for (unsigned int bit = 1; bit <= differs; bit <<= 1) {
+		if (!(differs & bit) || !ident_field_name(bit))
+			continue;
+		fprintf(f, "%s\"%s\"", sep, ident_field_name(bit));
+		sep = ",";
+	}
+	fputc(']', f);
+}
+
 void json_event(FILE *f, const struct evlat_event *ev)
 {
 	char lbl[16];
@@ -53,6 +70,7 @@ void json_event(FILE *f, const struct evlat_event *ev)
 		fprintf(f, ",\"gfp\":\"0x%x\"", ev->gfp);
 	if (ev->reason)
 		fprintf(f, ",\"reason\":\"%s\"", ev->reason);
+	json_differs(f, ev->differs);
 	fprintf(f, ",\"time_ns\":%" PRIu64, (uint64_t)ev->time_ns);
 	for (int i = 0; i < STAGE_MAX; i++)
 		if (ev->have_stage[i])
@@ -136,8 +154,10 @@ void json_summary(FILE *f, const struct report_view *v, const struct run_info *i
 			info->ringbuf_drops);
 	if (info->corr)
 		fprintf(f,
-			",\"correlation\":{\"pending\":%u,\"pending_max\":%u,\"orphan_send\":%llu}",
-			info->corr->pending, info->corr->pending_max, info->corr->orphan_send);
+			",\"correlation\":{\"pending\":%u,\"pending_max\":%u,\"orphan_send\":%llu,"
+			"\"loose\":%llu}",
+			info->corr->pending, info->corr->pending_max, info->corr->orphan_send,
+			info->corr->loose);
 	if (info->probes)
 		json_probes(f, info->probes);
 	fprintf(f, "}\n");
