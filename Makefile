@@ -76,8 +76,9 @@ BENCHES := $(patsubst tests/bench/%.c,$(OUT)/bench/%,$(wildcard tests/bench/*.c)
 ALL_OBJS := $(OUT)/evlat.bpf.o $(LOADER_OBJS) $(TRAFGEN_OBJS) $(UNIT_TESTS:=.o) \
 	$(TOOLS:=.o) $(PRELOADS:.so=.o) $(BENCHES:=.o)
 
-# the C sources of the repository, for make format and make lint
+# the C and shell sources of the repository, for make format and make lint
 C_SRCS := $(wildcard bpf/*.c include/*.h src/*.[ch] tests/*/*.[ch])
+SH_SRCS = $(shell tests/lint/shell-scripts)
 
 .DELETE_ON_ERROR:
 .PHONY: all deps test test-unit test-host vmtest vmlinux format lint clean bench install \
@@ -284,11 +285,13 @@ vmlinux:
 format:
 	$(Q)clang-format -i $(C_SRCS)
 
+# clang-format over every C file, shellcheck over every shell script (tests/lint/shell-scripts
+# lists them; guest scripts are POSIX sh for busybox ash, the others bash)
 lint:
 	$(call msg,FORMAT,$(words $(C_SRCS)) C files)
 	$(Q)clang-format --dry-run --Werror $(C_SRCS)
-	$(Q)bash -n tests/vm/run tests/vm/*.sh tests/host/*.sh tests/lib/*.sh tests/fuzz/seeds.sh .ci/run \
-		tests/bench/run tests/bench/icount/qemu-system-x86_64
+	$(call msg,SHCHECK,$(words $(SH_SRCS)) shell scripts)
+	$(Q)shellcheck -x $(SH_SRCS)
 
 clean:
 	$(Q)rm -rf $(OUT) $(BIN)
