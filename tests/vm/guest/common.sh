@@ -192,7 +192,7 @@ run_correlation() { # TAG EXTRA_FLAGS
 	for _ns in evs evc; do
 		tracer_up "$W/$_t.$_ns.err" "$(cat "$W/$_t.$_ns.pid")"
 		check_rc "${_t}_${_ns}_tracer_up" $?
-		wait_for 5 monitor_subscribed $_ns "$(cat "$W/$_t.$_ns.monpid")"
+		wait_for 30 monitor_subscribed $_ns "$(cat "$W/$_t.$_ns.monpid")"
 	done
 	trafgen "$W/$_t.expect" "$W/$_t.trafgen.log"
 	check_rc "${_t}_trafgen" $?
@@ -235,7 +235,7 @@ stress() {
 	_tr=$!
 	tracer_up "$W/$_t.err" $_tr
 	check_rc "${_t}_tracer_up" $?
-	wait_for 5 monitor_subscribed evc $_mon
+	wait_for 30 monitor_subscribed evc $_mon
 	kill -STOP $_tr
 	trafgen "$W/$_t.expect" "$W/$_t.trafgen.log" --conns "$3"
 	check_rc "${_t}_trafgen" $?

@@ -102,7 +102,7 @@ round() {
 	tracer=$!
 	wait_line "$d"/evlat.err 'attached' 60 $tracer
 	check_rc "${pfx}tracer_attached" $?
-	wait_for 5 monitor_subscribed evc $mon
+	wait_for 30 monitor_subscribed evc $mon
 	cat "$d"/evlat.err
 
 	armed=0
