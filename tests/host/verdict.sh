@@ -12,12 +12,8 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-# shellcheck source=../lib/netns.sh
-. "$ROOT/tests/lib/netns.sh"
-# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
-. "$ROOT/tests/lib/tap.sh"
-# shellcheck source-path=SCRIPTDIR source=../lib/work.sh
-. "$ROOT/tests/lib/work.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$ROOT/tests/lib/lib.sh"
 
 EVLAT=${EVLAT:-$ROOT/mptcp-evlat}
 TRAFGEN=${TRAFGEN:-$ROOT/build/static/trafgen}
@@ -31,7 +27,7 @@ run()
 	shift
 	"$EVLAT" --genl-only -N "$C" -j "$@" >"$WORK/$tag.json" 2>"$WORK/$tag.err" &
 	pid=$!
-	wait_line "$WORK/$tag.err" 'listening to mptcp_pm_events' || not_ok "$tag: listener up"
+	check "$tag: listener up" wait_line "$WORK/$tag.err" 'listening to mptcp_pm_events' 10 "$pid"
 	"$TRAFGEN" --server-netns "$(evlat_netns_path "$S")" \
 		--client-netns "$(evlat_netns_path "$C")" --conns 2 \
 		--expect "$WORK/$tag.expect" >"$WORK/$tag.trafgen" 2>&1 || not_ok "$tag: trafgen"
@@ -46,8 +42,8 @@ fails()
 {
 	check "$1: exit 7 (got $RC)" [ "$RC" -eq 7 ]
 	check "$1: one FAIL line: $2" [ "$(grep -c ': verdict: FAIL -' "$WORK/$1.err")" -eq 1 ]
-	grep -q -- "verdict: FAIL $2" "$WORK/$1.err" && ok "$1: the line names the threshold" ||
-		not_ok "$1: the line names the threshold: $(grep verdict "$WORK/$1.err")"
+	grep -q -- "verdict: FAIL $2" "$WORK/$1.err"
+	check_rc "$1: the line names the threshold: $(grep verdict "$WORK/$1.err")" $?
 	check "$1: JSON verdict fails" jq -se '.[-1].verdict.pass == false' "$WORK/$1.json"
 }
 
@@ -61,6 +57,7 @@ n=$(grep -c "netns=$c_ino " "$WORK/clean.expect")
 check "clean: exit 0 (got $RC)" [ "$RC" -eq 0 ]
 check "clean: verdict PASS, 4 checks" grep -q 'verdict: PASS, 4 checks' "$WORK/clean.err"
 check "clean: no FAIL line" bash -c "! grep -q FAIL '$WORK/clean.err'"
+# shellcheck disable=SC2016 # $n is jq's
 check "clean: JSON verdict passes, with the values seen" jq -se --argjson n "$n" '.[-1].verdict |
 	.pass and (.checks | length == 4) and .checks[1].value == 2 and .checks[2].value == $n
 	and .checks[3].value == null' "$WORK/clean.json"
@@ -77,7 +74,7 @@ check "genl-only latency bound: no sample, exit 0 (got $RC)" [ "$RC" -eq 0 ]
 "$EVLAT" --genl-only -N "$C" -j --rcvbuf 1024 --fail-on-loss >"$WORK/loss.json" \
 	2>"$WORK/loss.err" &
 pid=$!
-wait_line "$WORK/loss.err" 'listening to mptcp_pm_events' || not_ok "loss: listener up"
+check "loss: listener up" wait_line "$WORK/loss.err" 'listening to mptcp_pm_events' 10 "$pid"
 kill -STOP "$pid"
 "$TRAFGEN" --server-netns "$(evlat_netns_path "$S")" --client-netns "$(evlat_netns_path "$C")" \
 	--conns 10 --expect "$WORK/loss.expect" >"$WORK/loss.trafgen" 2>&1 || not_ok "loss: trafgen"
@@ -98,4 +95,4 @@ for bad in "--max-latency created:p99" "--max-latency created:p99=5" "--expect-e
 		[ "$rc" -eq 2 -a "$(grep -vc '^Try' "$WORK/bad.err")" -eq 1 ]
 done
 
-tap_done
+results_done
