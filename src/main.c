@@ -136,9 +136,11 @@ static void refresh_evidence(struct app *a)
 		a->drops_seen[i] = drops[i];
 		send_drops += drops[EVLAT_DROP_SEND + i];
 	}
+	tracer_misses(&a->tracer);
 	a->cc.send_probe = probes_attached(&a->tracer.probes, PROBE_SEND);
 	a->cc.overrun_seen = a->nl.overruns || a->nl.drops;
-	a->cc.send_drops_seen = send_drops > 0;
+	/* a send record dropped by the ring or skipped by the kernel: "not sent" is unknown */
+	a->cc.send_drops_seen = send_drops || a->tracer.probes.p[PROBE_SEND].misses;
 	a->cc.listen_netns = a->nl.netns;
 }
 
@@ -157,6 +159,7 @@ static void fill_run_info(struct app *a, struct run_info *info, struct corr_stat
 		return;
 	info->records = a->records;
 	info->ringbuf_drops = tracer_drops(&a->tracer, NULL);
+	info->probe_misses = tracer_misses(&a->tracer);
 	corr_get_stats(a->corr, cs);
 	info->corr = cs;
 	info->probes = &a->tracer.probes;
@@ -170,7 +173,8 @@ static void print_summary(struct app *a, const struct verdict *v)
 	fill_run_info(a, &info, &cs);
 	info.verdict = v;
 	if (a->opt->records)
-		warn("%llu records, %llu ring buffer drops", info.records, info.ringbuf_drops);
+		warn("%llu records, %llu ring buffer drops, %llu probe misses", info.records,
+		     info.ringbuf_drops, info.probe_misses);
 	else
 		report_summary(&a->rep, &info);
 }
