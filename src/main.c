@@ -31,6 +31,7 @@
 #include "prom.h"
 #include "stats.h"
 #include "tracer.h"
+#include "webconfig.h"
 
 #define POLL_MS	     100 /* the BPF side wakes us only past a backlog: poll the rest */
 #define SEND_WAIT_MS 50	 /* how long a matched pair waits for its send record */
@@ -51,6 +52,7 @@ struct app {
 	int epfd, sigfd;
 	unsigned long long records, bad_records;
 	__u64 start_ns, next_print_ns, end_ns, next_evidence_ns;
+	struct webconfig web; /* --web-config */
 	bool tracing, done;
 	int err; /* first runtime error (negative errno) */
 };
@@ -268,7 +270,8 @@ static int open_export(struct app *a)
 		return EXIT_USAGE; /* no such directory, not writable: the path is wrong */
 	if (!env.prometheus)
 		return 0;
-	err = httpd_start(&a->httpd, env.prometheus, render_prom, a);
+	err = httpd_start(&a->httpd, env.prometheus, env.web_config ? &a->web : NULL, render_prom,
+			  a);
 	if (!err)
 		return 0;
 	fprintf(stderr, "mptcp-evlat: --prometheus %s: %s\n", env.prometheus, strerror(-err));
@@ -450,6 +453,7 @@ static void cleanup(struct app *a)
 		tracer_close(&a->tracer);
 	corr_free(a->corr);
 	httpd_stop(&a->httpd);
+	webconfig_free(&a->web);
 	prom_free(&a->prom);
 	genl_listener_close(&a->nl);
 	stats_free(&a->stats);
@@ -473,9 +477,23 @@ static int drop_privileges(void)
 	return EXIT_RUNTIME;
 }
 
+/* First, and before the privilege drop: the files may be readable by root only. */
+static int load_web_config(struct app *a)
+{
+	char msg[512];
+
+	if (!env.web_config || !webconfig_load(env.web_config, &a->web, msg, sizeof(msg)))
+		return 0;
+	fprintf(stderr, "mptcp-evlat: --web-config %s\n", msg);
+	return EXIT_USAGE;
+}
+
 static int run(struct app *a)
 {
-	int ret = open_netlink(a);
+	int ret = load_web_config(a);
+
+	if (!ret)
+		ret = open_netlink(a);
 
 	if (!ret && !env.genl_only)
 		ret = open_tracer(a);

@@ -22,6 +22,7 @@ enum {
 	OPT_RCVBUF,
 	OPT_PROMETHEUS,
 	OPT_TEXTFILE,
+	OPT_WEB_CONFIG,
 };
 
 struct env env = {
@@ -87,6 +88,10 @@ static const struct argp_option opts[] = {
 	{ "textfile", OPT_TEXTFILE, "PATH", 0,
 	  "Write Prometheus metrics to PATH (atomic rename) at start, every -i and at exit, for "
 	  "node_exporter's textfile collector",
+	  0 },
+	{ "web-config", OPT_WEB_CONFIG, "FILE", 0,
+	  "TLS and basic authentication for --prometheus: a Prometheus exporter-toolkit web "
+	  "config (tls_server_config, basic_auth_users), read once at start",
 	  0 },
 	{ "rcvbuf", OPT_RCVBUF, "BYTES", 0,
 	  "Netlink socket receive buffer (default 8 MiB; small values provoke overruns)", 0 },
@@ -207,6 +212,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 			argp_error(st, "empty --textfile path");
 		env.textfile = arg;
 		break;
+	case OPT_WEB_CONFIG:
+		if (!*arg)
+			argp_error(st, "empty --web-config path");
+		env.web_config = arg;
+		break;
 	case OPT_PENDING:
 		env.capacity = parse_ulong(arg, 16, 1 << 24, st, "pending table size");
 		break;
@@ -223,6 +233,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 			argp_error(st,
 				   "--prometheus and --textfile export events: not with --check "
 				   "or --records");
+		if (env.web_config && !env.prometheus)
+			argp_error(st, "--web-config configures --prometheus: give both");
 		if (env.genl_only && env.force_kprobe)
 			argp_error(st,
 				   "--genl-only loads no probes: --kprobes makes no sense with it");
