@@ -137,7 +137,7 @@ static int walk(struct parse *p, yaml_node_t *map, const char *where, const stru
 		for (k = keys; k->name && strcmp(k->name, name); k++)
 			;
 		if (!k->name)
-			return fail(p, kn, "unknown key '%s' in %s", name, where);
+			return fail(p, kn, "%s: unknown key '%s'", where, name);
 		if (!k->fn)
 			return fail(p, kn, "%s.%s is not supported by mptcp-evlat", where, name);
 		err = k->fn(p, node(p, pair->value));
@@ -381,8 +381,10 @@ static int check_pair(struct parse *p)
 	gnutls_certificate_free_credentials(cred);
 	if (ret >= 0)
 		return 0;
-	snprintf(p->msg, p->size, "%s: tls_server_config: cert_file %s, key_file %s: %s", p->path,
-		 p->cert_file, p->key_file, gnutls_strerror(ret));
+	snprintf(p->msg, p->size,
+		 "%s: tls_server_config: cert_file %s, key_file %s: %s (PEM certificate and "
+		 "unencrypted key expected)",
+		 p->path, p->cert_file, p->key_file, gnutls_strerror(ret));
 	return -EINVAL;
 }
 
@@ -437,8 +439,7 @@ static int parse_doc(struct parse *p, const char *text, size_t len)
 	}
 	yaml_parser_delete(&parser);
 	root = yaml_document_get_root_node(&p->doc);
-	err = root ? walk(p, root, "the top level", root_keys)
-		   : 0; /* empty: plain HTTP, as before */
+	err = root ? walk(p, root, "top level", root_keys) : 0; /* empty: plain HTTP, as before */
 	if (!err)
 		err = load_tls(p);
 	yaml_document_delete(&p->doc);
