@@ -17,7 +17,7 @@
  * bad verdicts are kept apart: a flood of wrong passwords rotates the bad slots
  * and cannot evict the scraper's verified credentials.
  *
- * The thread is created with the first check, from the loop, that is after
+ * auth_start() is called by the HTTP thread (httpd.c), itself created after
  * privdrop_all(): capabilities are per thread, and a thread created before the
  * drop would keep them.
  */
@@ -172,30 +172,13 @@ static const struct webconfig_user *find_user(const struct webconfig *web, const
 	return NULL;
 }
 
-static int enqueue(struct auth *a, struct auth_req *r)
+int auth_start(struct auth *a)
 {
-	int err;
+	int err = -pthread_create(&a->thread, NULL, worker, a);
 
-	if (a->inflight >= QUEUE_MAX)
-		return -EBUSY;
-	if (!a->started) {
-		err = -pthread_create(&a->thread, NULL, worker, a);
-		if (err)
-			return err;
+	if (!err)
 		a->started = true;
-	}
-	r->next = NULL;
-	r->queued = 1;
-	a->inflight++;
-	pthread_mutex_lock(&a->lock);
-	if (a->tail)
-		a->tail->next = r;
-	else
-		a->head = r;
-	a->tail = r;
-	pthread_cond_signal(&a->cond);
-	pthread_mutex_unlock(&a->lock);
-	return AUTH_PENDING;
+	return err;
 }
 
 int auth_check(struct auth *a, struct auth_req *r, const char *user, const char *pass)
@@ -209,11 +192,30 @@ int auth_check(struct auth *a, struct auth_req *r, const char *user, const char 
 		return AUTH_OK;
 	if (cache_has(&a->bad, r->key))
 		return AUTH_DENIED;
+	if (!a->started)
+		return -EIO;
+	if (a->inflight >= QUEUE_MAX)
+		return -EBUSY;
 	/* an unknown user costs a bcrypt as well (the first user's hash, same cost): no timing hint */
 	r->known = u != NULL;
 	r->hash = u ? u->hash : a->web->users[0].hash;
 	memcpy(r->pass, pass, len + 1);
-	return enqueue(a, r);
+	return AUTH_PENDING;
+}
+
+void auth_submit(struct auth *a, struct auth_req *r)
+{
+	r->next = NULL;
+	r->queued = 1;
+	a->inflight++;
+	pthread_mutex_lock(&a->lock);
+	if (a->tail)
+		a->tail->next = r;
+	else
+		a->head = r;
+	a->tail = r;
+	pthread_cond_signal(&a->cond);
+	pthread_mutex_unlock(&a->lock);
 }
 
 int auth_finish(struct auth *a, struct auth_req *r)

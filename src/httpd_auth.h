@@ -17,7 +17,7 @@ struct auth;
 enum auth_verdict {
 	AUTH_DENIED = 0,
 	AUTH_OK = 1,
-	AUTH_PENDING = 2, /* queued: ->done is called from the worker thread when decided */
+	AUTH_PENDING = 2, /* for the worker: auth_submit(), ->done is called when decided */
 };
 
 /* One check in flight; lives in the connection that waits for it. */
@@ -33,15 +33,19 @@ struct auth_req {
 	char pass[AUTH_PASS_MAX];
 };
 
-/* For @web's basic_auth_users; 0 or -ENOMEM. The worker starts with the first check. */
+/* For @web's basic_auth_users; 0 or -ENOMEM. */
 int auth_new(const struct webconfig *web, struct auth **out);
+/* Start the worker: 0 or -errno. Call it from a thread without capabilities. */
+int auth_start(struct auth *a);
 
 /*
  * @user / @pass from the Authorization header: AUTH_OK or AUTH_DENIED from
- * the cache, AUTH_PENDING when @r went to the worker, -EBUSY when the
- * worker's queue is full (answer 503), another negative errno on failure.
+ * the cache; AUTH_PENDING when @r is ready for auth_submit(); -EBUSY when
+ * the worker's queue is full (answer 503); -EIO when the worker is not running.
  */
 int auth_check(struct auth *a, struct auth_req *r, const char *user, const char *pass);
+/* Hand @r to the worker (set ->done and ->ctx first, and be ready to be woken). */
+void auth_submit(struct auth *a, struct auth_req *r);
 
 /* After ->done, on the loop's thread: the verdict, now cached. */
 int auth_finish(struct auth *a, struct auth_req *r);
