@@ -11,7 +11,7 @@
       from CONC keep-alive connections. Prints "holding N" once the slow
       connections are open, then at the end one line:
         attack slow=N connects=C dropped=D oversize=O s414=A s431=B other=X
-               badpass=P s401=Q s503=R
+               badpass=P s401=Q s503=R s200=S
   http_attack.py scrape --port P [--tls CAFILE] [--user U:PASS]
                  --interval S --duration S
       GET /metrics every S seconds, each on a new connection with a 1 s
@@ -194,7 +194,7 @@ def badpass(ctx, user, end, counts, k):
         except OSError:
             code = 0
         counts.add("badpass")
-        counts.add("s%d" % code if code in (401, 503) else "other")
+        counts.add("s%d" % code if code in (200, 401, 503) else "other")
 
 
 def attack():
@@ -217,10 +217,10 @@ def attack():
     for t in threads:
         t.join()
     print("attack slow=%d connects=%d dropped=%d oversize=%d s414=%d s431=%d other=%d "
-          "badpass=%d s401=%d s503=%d" %
+          "badpass=%d s401=%d s503=%d s200=%d" %
           (ARGS.slow, counts.get("connects"), counts.get("dropped"), counts.get("oversize"),
            counts.get("s414"), counts.get("s431"), counts.get("other"), counts.get("badpass"),
-           counts.get("s401"), counts.get("s503")))
+           counts.get("s401"), counts.get("s503"), counts.get("s200")))
     return 0
 
 
