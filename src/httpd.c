@@ -35,6 +35,8 @@
  * 238 ms, and the loop read netlink events up to 157 ms after a reference
  * listener did (p99 150 ms; 0.4 ms without the attack). The thread runs at
  * nice 10, and is created by the first httpd_poll(), after the privilege drop.
+ *
+ * What this relies on in libmicrohttpd 0.9.75: doc/libmicrohttpd.md.
  */
 #define _GNU_SOURCE /* gettid() */
 #include <arpa/inet.h>
