@@ -87,7 +87,7 @@ SH_SRCS = $(shell tests/lint/shell-scripts)
 .PHONY: all deps test test-unit test-host vmtest vmlinux format lint clean bench install \
 	uninstall soak tools
 
-all: $(BIN) $(OUT)/static/$(BIN) $(OUT)/static/trafgen
+all: $(BIN) $(OUT)/static/$(BIN) $(OUT)/static/trafgen $(OUT)/static/genl_listen
 
 # --- BPF object and skeleton -------------------------------------------------
 $(OUT)/evlat.bpf.o: bpf/evlat.bpf.c Makefile
@@ -131,6 +131,12 @@ $(OUT)/static/trafgen: $(TRAFGEN_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(call msg,LINK,$@)
 	$(Q)$(LINK) -static -o $@
+
+# a reading subscriber for the guest suite's consumer phases; libmnl dynamic, as the loader's
+$(OUT)/static/genl_listen: $(OUT)/tools/genl_listen.o $(CORE_LIB)
+	$(Q)mkdir -p $(@D)
+	$(call msg,LINK,$@)
+	$(Q)$(LINK) $(STATIC_LIBS) -lm -o $@
 
 # unit tests, tools and benchmarks: one object each, linked against the core archive
 $(OUT)/tests/%.o: tests/unit/%.c | $(OUT)/evlat.skel.h

@@ -188,6 +188,9 @@ static void report(struct correlator *c, __u32 i, enum corr_status status)
 	case CORR_EVICTED:
 		c->st.evicted++;
 		break;
+	case CORR_SENT:
+		c->st.sent++;
+		break;
 	}
 	if (c->opts.cb)
 		c->opts.cb(c->opts.ctx, &e->res);
@@ -287,25 +290,55 @@ static void add_hook(struct correlator *c, const struct evlat_record *r, __u64 n
 	pair_done(c, i, now_ns);
 }
 
-static void add_send(struct correlator *c, const struct evlat_record *r)
+/* The pending hook record (E_HOOK, or E_MATCHED with @matched) a send or no-listener record is for */
+static __u32 find_hook(const struct correlator *c, const struct evlat_record *r, __u64 hook_ns,
+		       bool matched)
 {
-	__u32 i = c->buckets[key_bucket(c, r->netns, r->event, r->token)].head;
+	__u32 i = c->buckets[key_bucket(c, r->netns, r->event, r->token)].head, oldest = NIL;
 
 	for (; i != NIL; i = c->ents[i].lk[LK_HASH].next) {
-		struct corr_entry *e = &c->ents[i];
+		const struct corr_entry *e = &c->ents[i];
 
-		if ((e->state == E_HOOK || e->state == E_MATCHED) && !e->res.have_send &&
-		    key_eq(e, r->netns, r->event, r->token) && e->res.hook.ktime_ns <= r->ktime_ns)
-			break;
+		if ((e->state != E_HOOK && (!matched || e->state != E_MATCHED)) ||
+		    e->res.have_send || !key_eq(e, r->netns, r->event, r->token) ||
+		    e->res.hook.ktime_ns > r->ktime_ns)
+			continue;
+		if (hook_ns && e->res.hook.ktime_ns == hook_ns)
+			return i; /* the BPF side saw which hook it was */
+		if (oldest == NIL)
+			oldest = i;
 	}
+	return oldest;
+}
+
+static void add_send(struct correlator *c, const struct evlat_record *r)
+{
+	__u32 i = find_hook(c, r, r->msg.hook_ns, true);
+	struct corr_entry *e;
+
 	if (i == NIL) {
 		c->st.orphan_send++;
 		return;
 	}
-	c->ents[i].res.have_send = true;
-	c->ents[i].res.send_ns = r->ktime_ns;
-	if (c->ents[i].state == E_MATCHED)
+	e = &c->ents[i];
+	e->res.have_send = true;
+	e->res.send_ns = r->ktime_ns;
+	e->res.bcast = r->msg.bcast;
+	if (e->state == E_MATCHED)
 		report(c, i, CORR_DELIVERED);
+	else if (c->opts.no_nl)
+		report(c, i, CORR_SENT);
+}
+
+/* The hook's sender found no subscriber anywhere: no message, no send record will come */
+static void add_nolistener(struct correlator *c, const struct evlat_record *r)
+{
+	__u32 i = find_hook(c, r, r->msg.hook_ns, false);
+
+	if (i == NIL || c->ents[i].res.hook.ktime_ns != r->msg.hook_ns)
+		return;
+	c->ents[i].res.no_listener = true;
+	report(c, i, CORR_NOT_DELIVERED);
 }
 
 void corr_add_record(struct correlator *c, const struct evlat_record *r, __u64 now_ns)
@@ -319,6 +352,9 @@ void corr_add_record(struct correlator *c, const struct evlat_record *r, __u64 n
 		break;
 	case EVLAT_K_SEND:
 		add_send(c, r);
+		break;
+	case EVLAT_K_NOLISTENER:
+		add_nolistener(c, r);
 		break;
 	default:
 		break; /* CLOSE_SSK tells no event apart; unknown kinds are not ours */

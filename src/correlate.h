@@ -43,6 +43,7 @@ enum corr_status {
 	CORR_NOT_DELIVERED, /* hook record expired with no netlink event */
 	CORR_UNMATCHED_NL,  /* netlink event expired with no hook record */
 	CORR_EVICTED,	    /* unmatched, dropped because the pending table was full */
+	CORR_SENT,	    /* no_nl: hook record + send record, no socket of ours to reach */
 };
 
 /* Identifying fields of an event (corr_result.differs) */
@@ -59,6 +60,8 @@ struct corr_result {
 	__u8 event;   /* MPTCP event type */
 	__u8 differs; /* CORR_F_* the hook record and the event disagree on (see below) */
 	bool have_hook, have_send, have_nl;
+	bool no_listener;	  /* its sender found nobody subscribed: nothing was built */
+	__u64 bcast;		  /* valid if have_send: the broadcast id (0: unknown) */
 	struct evlat_record hook; /* valid if have_hook */
 	__u64 send_ns;		  /* valid if have_send: ktime of the send-path record */
 	struct nl_event nl;	  /* valid if have_nl */
@@ -75,12 +78,13 @@ struct corr_opts {
 	unsigned int capacity; /* max pending entries (hook and netlink sides together) */
 	__u64 timeout_ns;      /* an entry pending for longer than this expires */
 	__u64 send_wait_ns;    /* a matched pair waits this long for its send record */
+	bool no_nl;	       /* no netlink side (--observe): hook + send is a whole event */
 	corr_cb cb;
 	void *ctx;
 };
 
 struct corr_stats {
-	unsigned long long delivered, not_delivered, unmatched_nl, evicted;
+	unsigned long long delivered, not_delivered, unmatched_nl, evicted, sent;
 	unsigned long long orphan_send; /* send records with no pending hook record */
 	unsigned long long loose;	/* pairs made with one identifying field differing */
 	unsigned int pending, pending_max;
@@ -93,9 +97,11 @@ struct correlator *corr_new(const struct corr_opts *opts);
 void corr_free(struct correlator *c);
 
 /*
- * Feed a ring-buffer record: EVLAT_K_SEND records attach to the oldest
+ * Feed a ring-buffer record: EVLAT_K_SEND records attach to the hook record
+ * they name (msg.hook_ns, when the BPF side knew it), else to the oldest
  * pending hook record of the same netns, event and token that has none;
- * EVLAT_K_CLOSE_SSK and unknown kinds are ignored here. @now_ns is
+ * EVLAT_K_NOLISTENER records end the hook record they name (no_listener);
+ * other kinds are ignored here. @now_ns is
  * CLOCK_MONOTONIC: a hook record waiting for its event ages from then.
  */
 void corr_add_record(struct correlator *c, const struct evlat_record *r, __u64 now_ns);

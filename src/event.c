@@ -98,6 +98,9 @@ static enum evlat_status undelivered(const struct corr_result *res, const struct
 {
 	bool ours = res->hook.netns == cc->listen_netns;
 
+	/* the sender's netlink_has_listeners() said nobody, anywhere: nothing was built */
+	if (res->no_listener)
+		return ST_NO_LISTENER;
 	/* -A: the kernel multicast it into a namespace where we do not listen */
 	if (res->have_send)
 		return !ours		  ? ST_NO_LISTENER
@@ -117,6 +120,8 @@ static enum evlat_status corr_status(const struct corr_result *res, const struct
 		return undelivered(res, cc);
 	case CORR_UNMATCHED_NL:
 		return ST_UNMATCHED;
+	case CORR_SENT:
+		return ST_SENT;
 	case CORR_EVICTED:
 		break;
 	}
@@ -128,6 +133,12 @@ static void put_stages(const struct corr_result *res, struct evlat_event *ev)
 {
 	__u64 hook = res->hook.ktime_ns, recv = res->nl.recv_ns;
 
+	/* --observe: no receive of ours, the kernel's own stage only */
+	if (res->have_hook && res->have_send && !res->have_nl && res->send_ns >= hook) {
+		ev->have_stage[STAGE_KERNEL] = true;
+		ev->stage_ns[STAGE_KERNEL] = res->send_ns - hook;
+		return;
+	}
 	if (!res->have_hook || !res->have_nl || recv < hook)
 		return;
 	ev->have_stage[STAGE_TOTAL] = true;
@@ -146,6 +157,7 @@ void event_from_corr(const struct corr_result *res, const struct classify_ctx *c
 	ev->status = corr_status(res, cc);
 	ev->type = res->event;
 	ev->differs = res->differs;
+	ev->bcast = res->have_send ? res->bcast : 0;
 	if (res->have_hook) {
 		from_hook(&res->hook, ev);
 		ev->gfp = res->hook.gfp;
@@ -195,6 +207,7 @@ const char *status_name(enum evlat_status st)
 		[ST_NOT_DELIVERED] = "not_delivered",
 		[ST_UNMATCHED] = "unmatched",
 		[ST_EVICTED] = "evicted",
+		[ST_SENT] = "sent",
 		[ST_RECEIVED] = "received",
 	};
 

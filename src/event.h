@@ -29,13 +29,14 @@ enum evlat_status {
 	ST_CLOSE_WITHOUT_EVENT, /* mptcp_close_ssk() with no SUB_CLOSED (reason given) */
 	ST_UNMATCHED,		/* a netlink event with no kernel record (e.g. probe missing) */
 	ST_EVICTED,		/* the correlation table was full: not judged */
+	ST_SENT,		/* --observe: multicast (the consumers say who got it) */
 	ST_RECEIVED,		/* --genl-only: a netlink event, nothing to match it with */
 	ST_MAX,
 };
 
 /* How the summaries group the statuses */
 enum status_class {
-	SC_OK,	      /* delivered, received */
+	SC_OK,	      /* delivered, sent, received */
 	SC_LOST,      /* the kernel's event did not reach us: lost_*, not_delivered */
 	SC_NOTE,      /* not a loss, but worth a column: no_listener, duplicate, ... */
 	SC_UNMATCHED, /* an event we could not judge: unmatched, evicted */
@@ -72,6 +73,7 @@ struct evlat_event {
 	__u64 time_ns;	    /* CLOCK_MONOTONIC of the hook, or of the receive */
 	__u32 gfp;	    /* allocation flags of the sender, 0 if unknown */
 	__u8 differs;	    /* CORR_F_* the kernel record and the message disagreed on */
+	__u64 bcast;	    /* the broadcast id of its message, 0 when unknown */
 	const char *reason; /* close_without_event: why no SUB_CLOSED */
 };
 

@@ -7,6 +7,7 @@
 #ifndef EVLAT_GENL_H
 #define EVLAT_GENL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -19,6 +20,7 @@ struct genl_listener {
 	void *buf;
 	size_t buf_size;
 	__u32 netns;	   /* inode of the socket's netns, as `stat -L -c %i` prints */
+	__u32 ino;	   /* the socket's own inode, as /proc/net/netlink prints it */
 	__u16 family_id;   /* resolved id of "mptcp_pm" */
 	__u32 group_id;	   /* absolute id of "mptcp_pm_events" (not the family-relative offset) */
 	int rcvbuf;	   /* SO_RCVBUF as the kernel reports it (twice what was asked) */
@@ -56,6 +58,10 @@ typedef void (*genl_event_cb)(void *ctx, const struct nl_event *ev);
  */
 int genl_listener_open(struct genl_listener *l, const char *netns_path, int rcvbuf_bytes);
 
+/* The same; with !@join the family and group are resolved but not joined (--observe). */
+int genl_listener_open2(struct genl_listener *l, const char *netns_path, int rcvbuf_bytes,
+			bool join);
+
 /*
  * Read every pending datagram (until EAGAIN), stamp each with
  * CLOCK_MONOTONIC right after its recv(), and call @cb for each event
@@ -78,6 +84,9 @@ int genl_listener_feed(struct genl_listener *l, const void *buf, size_t len, __u
 
 /* The socket for epoll (EPOLLIN), or -1 when closed. */
 int genl_listener_fd(const struct genl_listener *l);
+
+/* Close the socket only, keeping what was learnt (netns, family and group ids). */
+void genl_listener_close_socket(struct genl_listener *l);
 
 /* Close and zero @l; accepts NULL and a listener that is closed already. */
 void genl_listener_close(struct genl_listener *l);

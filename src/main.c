@@ -20,6 +20,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "consumers.h"
 #include "correlate.h"
 #include "defaults.h"
 #include "event.h"
@@ -45,6 +46,7 @@ struct app {
 	struct tracer tracer;
 	struct genl_listener nl;
 	struct correlator *corr;
+	struct consumers *cons; /* the consumer view, when its probes are attached */
 	struct report rep;	/* every result, every output */
 	struct classify_ctx cc; /* what the loss classification may rely on */
 	struct httpd httpd;	/* --prometheus */
@@ -56,6 +58,12 @@ struct app {
 	struct utsname uts;
 	struct webconfig web; /* --web-config */
 	bool tracing, done;
+	/*
+	 * Our socket is read every loop turn (at least every EVLAT_POLL_MS), not
+	 * woken per event: with the consumer view, its delivery time is the
+	 * kernel's queue time, and our scheduling enters no latency.
+	 */
+	bool nl_batched;
 };
 
 /* libbpf's print callback has no context: -v is kept here */
@@ -77,6 +85,13 @@ static void on_result(void *ctx, const struct corr_result *res)
 
 	event_from_corr(res, &a->cc, &ev);
 	report_event(&a->rep, &ev);
+}
+
+static void on_delivery(void *ctx, const struct delivery *d)
+{
+	struct app *a = ctx;
+
+	report_delivery(&a->rep, d);
 }
 
 static int print_record(const struct evlat_record *r)
@@ -104,6 +119,8 @@ static int on_record(void *ctx, void *data, size_t len)
 		return print_record(&r);
 	if (r.kind == EVLAT_K_CLOSE_SSK && event_from_close(&r, &ev))
 		report_event(&a->rep, &ev);
+	if (a->cons)
+		consumers_add_record(a->cons, &r);
 	corr_add_record(a->corr, &r, now_ns());
 	return 0;
 }
@@ -116,7 +133,13 @@ static void on_nl(void *ctx, const struct nl_event *nl)
 	if (a->opt->records)
 		return;
 	if (a->tracing) {
-		corr_add_nl(a->corr, nl, a->nl.netns);
+		struct nl_event e = *nl;
+		__u64 queued = a->cons ? consumers_own_queued(a->cons, nl->type, nl->token) : 0;
+
+		/* delivered when the kernel queued it to us, whenever we read it */
+		if (queued)
+			e.recv_ns = queued;
+		corr_add_nl(a->corr, &e, a->nl.netns);
 		return;
 	}
 	event_from_nl(nl, a->nl.netns, &ev);
@@ -148,7 +171,8 @@ static void refresh_evidence(struct app *a)
 
 /* ---- rendering: the report's views plus the run-wide figures ----------------- */
 
-static void fill_run_info(struct app *a, struct run_info *info, struct corr_stats *cs)
+static void fill_run_info(struct app *a, struct run_info *info, struct corr_stats *cs,
+			  struct consumers_stats *ks)
 {
 	memset(info, 0, sizeof(*info));
 	info->now_ns = now_ns();
@@ -165,14 +189,21 @@ static void fill_run_info(struct app *a, struct run_info *info, struct corr_stat
 	corr_get_stats(a->corr, cs);
 	info->corr = cs;
 	info->probes = &a->tracer.probes;
+	info->observe = a->opt->observe;
+	if (a->cons) {
+		consumers_get_stats(a->cons, ks);
+		info->consumers = true;
+		info->cstats = ks;
+	}
 }
 
 static void print_summary(struct app *a, const struct verdict *v)
 {
 	struct run_info info;
 	struct corr_stats cs;
+	struct consumers_stats ks;
 
-	fill_run_info(a, &info, &cs);
+	fill_run_info(a, &info, &cs, &ks);
 	info.verdict = v;
 	if (a->opt->records)
 		warn("%llu records, %llu ring buffer drops, %llu probe misses", info.records,
@@ -186,8 +217,9 @@ static int render_prom(void *ctx, FILE *f)
 	struct app *a = ctx;
 	struct run_info info;
 	struct corr_stats cs;
+	struct consumers_stats ks;
 
-	fill_run_info(a, &info, &cs);
+	fill_run_info(a, &info, &cs, &ks);
 	return report_prometheus(&a->rep, &info, f);
 }
 
@@ -196,11 +228,12 @@ static int write_textfile(struct app *a)
 {
 	struct run_info info;
 	struct corr_stats cs;
+	struct consumers_stats ks;
 	int err;
 
 	if (!a->opt->textfile)
 		return 0;
-	fill_run_info(a, &info, &cs);
+	fill_run_info(a, &info, &cs, &ks);
 	err = prom_write_textfile(a->opt->textfile, &a->rep.total, &info);
 	if (err && err != a->textfile_err)
 		warn("--textfile %s: %s", a->opt->textfile, strerror(-err));
@@ -245,15 +278,44 @@ static int open_netlink(struct app *a)
 {
 	char buf[256];
 	const char *path = netns_path(a->opt->netns, buf, sizeof(buf));
-	int err = genl_listener_open(&a->nl, path, a->opt->rcvbuf);
+	int err = genl_listener_open2(&a->nl, path, a->opt->rcvbuf, !a->opt->observe);
 
 	if (err)
 		return netlink_exit(err, path);
+	/* --observe: the ids are all we need of it; a socket of ours must not even exist */
+	if (a->opt->observe)
+		genl_listener_close_socket(&a->nl);
 	if (a->nl.mptcp_enabled == 0) {
 		/* MPTCP sockets are refused there: nothing would ever be traced */
 		warn("MPTCP is disabled in netns %u (net.mptcp.enabled = 0)", a->nl.netns);
 		return EXIT_NO_MPTCP;
 	}
+	return 0;
+}
+
+/* The consumer view, when its probes are attached; --observe has nothing without it. */
+static int open_consumers(struct app *a)
+{
+	struct consumers_opts co = {
+		.own_ino = a->opt->observe ? 0 : a->nl.ino,
+		.capacity = a->opt->capacity,
+		.cb = on_delivery,
+		.ctx = a,
+	};
+
+	if (!probes_consumers(&a->tracer.probes)) {
+		if (!a->opt->observe)
+			return 0;
+		warn("--observe needs the consumer probes, which this kernel refused (fentry/fexit "
+		     "on __netlink_sendskb(), skb_recv_datagram(), ...)");
+		return EXIT_BPF_REFUSED;
+	}
+	a->cons = consumers_new(&co);
+	if (!a->cons) {
+		warn("out of memory for %u pending deliveries", co.capacity);
+		return EXIT_RUNTIME;
+	}
+	a->nl_batched = !a->opt->records;
 	return 0;
 }
 
@@ -266,17 +328,22 @@ static int open_tracer(struct app *a)
 		.mcgrp = a->nl.group_id,
 		.ringbuf_kib = o->ringbuf_kib,
 		.force_kprobe = o->force_kprobe,
+		.consumers = !o->no_consumers,
 		.cb = on_record,
 		.ctx = a,
 	};
 	struct corr_opts co = {
 		.capacity = o->capacity,
 		.timeout_ns = o->timeout_ms * NSEC_PER_MSEC,
+		.no_nl = o->observe,
 		.cb = on_result,
 		.ctx = a,
 	};
 	int ret = tracer_open(&a->tracer, &cfg);
 
+	if (ret)
+		return ret;
+	ret = open_consumers(a);
 	if (ret)
 		return ret;
 	/* a send record can trail its event by a turn (correlate.h); without the probe, none comes */
@@ -346,7 +413,10 @@ static int setup_loop(struct app *a)
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (a->sigfd < 0 || a->epfd < 0)
 		return -errno;
-	if (epoll_add(a->epfd, a->sigfd) || epoll_add(a->epfd, genl_listener_fd(&a->nl)))
+	if (epoll_add(a->epfd, a->sigfd))
+		return -errno;
+	/* without the consumer view, our receive time is the delivery time: wake per event */
+	if (!a->nl_batched && !a->opt->observe && epoll_add(a->epfd, genl_listener_fd(&a->nl)))
 		return -errno;
 	if (a->tracing && epoll_add(a->epfd, tracer_ringbuf_fd(&a->tracer)))
 		return -errno;
@@ -401,9 +471,17 @@ static int loop_turn(struct app *a, const struct epoll_event *evs, int n)
 	for (int i = 0; i < n; i++)
 		if (evs[i].data.fd == a->sigfd)
 			a->done = true;
-	err = genl_listener_read(&a->nl, on_nl, a);
-	if (err < 0)
-		return err;
+	/* the records of what our socket holds come before it is read (consumers_own_queued()) */
+	if (a->nl_batched) {
+		err = tracer_consume(&a->tracer);
+		if (err < 0)
+			return err;
+	}
+	if (!a->opt->observe) {
+		err = genl_listener_read(&a->nl, on_nl, a);
+		if (err < 0)
+			return err;
+	}
 	if (a->tracing) {
 		err = consume_kernel(a);
 		if (err < 0)
@@ -439,12 +517,17 @@ static int run_loop(struct app *a)
 /* At exit: the last records and events, then everything still pending. */
 static void drain(struct app *a)
 {
-	genl_listener_read(&a->nl, on_nl, a);
+	if (a->tracing)
+		tracer_consume(&a->tracer);
+	if (!a->opt->observe)
+		genl_listener_read(&a->nl, on_nl, a);
 	if (!a->tracing)
 		return;
 	tracer_consume(&a->tracer);
 	refresh_evidence(a);
 	corr_flush(a->corr);
+	if (a->cons)
+		consumers_flush(a->cons);
 }
 
 static void cleanup(struct app *a)
@@ -452,6 +535,7 @@ static void cleanup(struct app *a)
 	if (a->tracing || a->tracer.skel)
 		tracer_close(&a->tracer);
 	corr_free(a->corr);
+	consumers_free(a->cons);
 	httpd_stop(&a->httpd);
 	webconfig_free(&a->web);
 	genl_listener_close(&a->nl);
@@ -488,6 +572,10 @@ static void announce(const struct app *a)
 		warn("printing the raw records of every netns; Ctrl-C to stop");
 	else if (o->records)
 		warn("printing the raw records of netns %u; Ctrl-C to stop", a->nl.netns);
+	else if (o->observe)
+		warn("observing MPTCP events in netns %u%s, no subscription of ours; Ctrl-C to "
+		     "stop",
+		     a->nl.netns, o->all_netns ? " and every other netns" : "");
 	else if (a->tracing)
 		warn("tracing MPTCP events in netns %u%s; Ctrl-C to stop", a->nl.netns,
 		     o->all_netns ? " (and every other netns: no_listener)" : "");

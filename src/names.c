@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "consumers.h"
 #include "correlate.h"
 #include "evlat_record.h"
 #include "names.h"
@@ -26,6 +27,9 @@ static const char *const kind_names[] = {
 	[EVLAT_K_EVENT] = "event",	 [EVLAT_K_ANNOUNCED] = "announced",
 	[EVLAT_K_REMOVED] = "removed",	 [EVLAT_K_CLOSE_SSK] = "close_ssk",
 	[EVLAT_K_LISTENER] = "listener", [EVLAT_K_SEND] = "send",
+	[EVLAT_K_QUEUED] = "queued",	 [EVLAT_K_OVERRUN] = "overrun",
+	[EVLAT_K_READ] = "read",	 [EVLAT_K_NOLISTENER] = "nolistener",
+	[EVLAT_K_GONE] = "gone",
 };
 
 const char *event_name(unsigned int type)
@@ -75,6 +79,39 @@ const char *ident_field_name(unsigned int bit)
 		return "rem_id";
 	}
 	return NULL;
+}
+
+const char *delivery_status_name(unsigned int st)
+{
+	static const char *const names[DS_MAX] = {
+		[DS_READ] = "read",
+		[DS_LOST_OVERRUN] = "lost_overrun",
+		[DS_UNREAD] = "unread",
+	};
+
+	return st < DS_MAX ? names[st] : "?";
+}
+
+const char *delivery_stage_name(unsigned int st)
+{
+	static const char *const names[DST_MAX] = {
+		[DST_QUEUE] = "queue",
+		[DST_READ] = "read",
+		[DST_TOTAL] = "total",
+	};
+
+	return st < DST_MAX ? names[st] : "?";
+}
+
+const char *delivery_stage_key(unsigned int st)
+{
+	static const char *const keys[DST_MAX] = {
+		[DST_QUEUE] = "queue_ns",
+		[DST_READ] = "read_ns",
+		[DST_TOTAL] = "latency_ns",
+	};
+
+	return st < DST_MAX ? keys[st] : "?";
 }
 
 /* include/net/tcp_states.h; MPTCP sockets reuse the TCP numbering */

@@ -15,6 +15,11 @@ int event_by_name(const char *name);
 const char *kind_name(unsigned int kind);
 /* "saddr", "sport", ... for one CORR_F_* bit, or NULL */
 const char *ident_field_name(unsigned int bit);
+/* "read", "lost_overrun", "unread": enum delivery_status (consumers.h) */
+const char *delivery_status_name(unsigned int st);
+/* "queue", "read", "total": enum delivery_stage, for labels; and the JSON keys */
+const char *delivery_stage_name(unsigned int st);
+const char *delivery_stage_key(unsigned int st);
 /* "ESTABLISHED", ... for a TCP_* state number, or NULL */
 const char *tcp_state_name(unsigned int state);
 

@@ -27,6 +27,8 @@ enum {
 	OPT_MAX_LATENCY,
 	OPT_EXPECT_EVENTS,
 	OPT_WEB_CONFIG,
+	OPT_OBSERVE,
+	OPT_NO_CONSUMERS,
 };
 
 static const struct options defaults = {
@@ -53,6 +55,7 @@ static const char doc[] =
 	"    mptcp-evlat -N /run/netns/ns1 -j            # JSON lines for one namespace\n"
 	"    mptcp-evlat --check         # can this kernel be traced?\n"
 	"    mptcp-evlat --genl-only     # netlink side only: no BPF needed\n"
+	"    mptcp-evlat --observe -N pm # add no subscriber beside the path manager\n"
 	"    mptcp-evlat -d 60 --fail-on-loss --max-latency all:p99=10ms   # a verdict for CI\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime error, 2 usage, 3 privileges, 4 no BTF, 5 no MPTCP, "
@@ -81,7 +84,13 @@ static const struct argp_option opts[] = {
 	{ "check", OPT_CHECK, NULL, 0, "Check whether this kernel can be traced, then exit", 0 },
 	{ "genl-only", OPT_GENL_ONLY, NULL, 0, "Netlink side only (no BPF): events, rates, losses",
 	  0 },
-	{ "kprobes", OPT_KPROBES, NULL, 0, "Use kprobes instead of fentry", 0 },
+	{ "kprobes", OPT_KPROBES, NULL, 0, "Use kprobes instead of fentry (no consumer view)", 0 },
+	{ "observe", OPT_OBSERVE, NULL, 0,
+	  "Observe only: no netlink subscription of ours (no netlink cost added where a path "
+	  "manager listens); events and every consumer's deliveries from BPF",
+	  0 },
+	{ "no-consumers", OPT_NO_CONSUMERS, NULL, 0,
+	  "No consumer view: leave out the probes on netlink delivery and reads", 0 },
 	{ "records", OPT_RECORDS, NULL, 0,
 	  "Print every raw kernel record (all namespaces unless -N), nothing else", 0 },
 	{ "ringbuf-kib", 'r', "KIB", 0,
@@ -249,6 +258,9 @@ static void check_combinations(const struct options *o, struct argp_state *st)
 			       "not with --check or --records");
 	if (o->web_config && !o->prometheus)
 		argp_error(st, "--web-config configures --prometheus: give both");
+	if (o->observe && (o->genl_only || o->force_kprobe || o->no_consumers || o->records))
+		argp_error(st, "--observe sees everything through fentry probes: not with "
+			       "--genl-only, --kprobes, --no-consumers or --records");
 	if (o->genl_only && o->force_kprobe)
 		argp_error(st, "--genl-only loads no probes: --kprobes makes no sense with it");
 	if (o->interval_s && o->duration_s && o->interval_s > o->duration_s)
@@ -292,6 +304,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_RECORDS:
 		o->records = true;
+		break;
+	case OPT_OBSERVE:
+		o->observe = true;
+		break;
+	case OPT_NO_CONSUMERS:
+		o->no_consumers = true;
 		break;
 	case 'r':
 		o->ringbuf_kib = parse_ulong(arg, 4, 1 << 20, st, "ring buffer size");

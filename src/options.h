@@ -24,6 +24,8 @@ struct options {
 	bool genl_only;		  /* --genl-only */
 	bool force_kprobe;	  /* --kprobes */
 	bool records;		  /* --records: raw kernel records, one line each */
+	bool observe;		  /* --observe: no subscription of ours, everything from BPF */
+	bool no_consumers;	  /* --no-consumers: no netlink-side probes */
 	unsigned int ringbuf_kib; /* -r */
 	unsigned int timeout_ms;  /* --timeout: correlation expiry */
 	unsigned int capacity;	  /* --pending: correlation table size */

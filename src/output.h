@@ -8,18 +8,21 @@
 
 #include <stdio.h>
 
+#include "consumers.h"
 #include "event.h"
 #include "report.h"
 
 /* JSON: one object per line; every field documented in README.md. */
 void json_event(FILE *f, const struct evlat_event *ev);
 void json_summary(FILE *f, const struct report_view *v, const struct run_info *info);
+void json_delivery(FILE *f, const struct delivery *d);
 
 /* Terminal: bcc print_log2_hist() per event type and stage, then a summary table. */
 void text_histograms(FILE *f, const struct report_view *v, enum units u);
 void text_summary(FILE *f, const struct report_view *v, const struct run_info *info, enum units u);
-/* One human-readable line per event (-v). */
+/* One human-readable line per event (-v), per consumer delivery. */
 void text_event(FILE *f, const struct evlat_event *ev);
+void text_delivery(FILE *f, const struct delivery *d);
 /* -T: "HH:MM:SS" of the wall clock */
 void text_timestamp(FILE *f);
 

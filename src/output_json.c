@@ -1,19 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * JSON lines. Numbers and strings we generate ourselves (names from fixed
- * tables, addresses from inet_ntop) need no escaping; the one string a user
- * wrote, a verdict option, goes through json_str().
+ * tables, addresses from inet_ntop) need no escaping; strings from outside
+ * (a verdict option as written, a process's comm) go through json_str().
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "addr.h"
+#include "consumers.h"
 #include "correlate.h"
 #include "names.h"
 #include "output.h"
 #include "probes.h"
 #include "verdict.h"
+
+/* A string we did not make (a verdict option, a comm) as a JSON value */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
 
 static const char *const stage_keys[STAGE_MAX] = {
 	[STAGE_TOTAL] = "latency_ns",
@@ -120,6 +136,55 @@ static void json_event_stats(FILE *f, unsigned int type, const struct report_typ
 	fputc('}', f);
 }
 
+/* "consumer":{...}: who it is */
+static void json_consumer_id(FILE *f, const struct consumer *c)
+{
+	fprintf(f, "\"consumer\":{\"pid\":%u,\"comm\":", c->pid);
+	json_str(f, c->comm);
+	fprintf(f, ",\"ino\":%u,\"portid\":%u,\"netns\":%u,\"ours\":%s}", c->ino, c->portid,
+		c->netns, c->ours ? "true" : "false");
+}
+
+void json_delivery(FILE *f, const struct delivery *d)
+{
+	char lbl[16];
+
+	fprintf(f, "{\"type\":\"delivery\",\"event\":\"%s\",\"event_id\":%u",
+		event_label(d->event, lbl, sizeof(lbl)), d->event);
+	if (d->have_token)
+		fprintf(f, ",\"token\":\"0x%08x\"", d->token);
+	fprintf(f, ",\"netns\":%u,", d->netns);
+	json_consumer_id(f, d->c);
+	fprintf(f, ",\"time_ns\":%" PRIu64, (uint64_t)d->time_ns);
+	for (int i = 0; i < DST_MAX; i++)
+		if (d->have_stage[i])
+			fprintf(f, ",\"%s\":%" PRIu64, delivery_stage_key(i),
+				(uint64_t)d->stage_ns[i]);
+	fprintf(f, ",\"status\":\"%s\"}\n", delivery_status_name(d->status));
+}
+
+static void json_consumers(FILE *f, const struct report_view *v)
+{
+	fputs(",\"consumers\":[", f);
+	for (unsigned int i = 0; i < v->ncons; i++) {
+		const struct report_consumer *rc = v->cons[i];
+		const struct consumer *c = rc->c;
+
+		fprintf(f, "%s{", i ? "," : "");
+		json_consumer_id(f, c);
+		fprintf(f, ",\"gone\":%s,\"no_enobufs\":%s,\"enobufs\":%llu",
+			c->gone ? "true" : "false", c->no_enobufs ? "true" : "false", c->enobufs);
+		for (int st = 0; st < DS_MAX; st++)
+			fprintf(f, ",\"%s\":%llu", delivery_status_name(st), rc->status[st]);
+		for (int s = 0; s < DST_MAX; s++) {
+			fputc(',', f);
+			json_hist(f, delivery_stage_key(s), &rc->stage[s]);
+		}
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
 static void json_probes(FILE *f, const struct probe_set *ps)
 {
 	fprintf(f, ",\"probes\":{");
@@ -134,21 +199,6 @@ static void json_probes(FILE *f, const struct probe_set *ps)
 		fputc('}', f);
 	}
 	fputc('}', f);
-}
-
-/* A string as a JSON value: the one field the user wrote (a verdict option) */
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
 }
 
 /* "verdict":{"pass":B,"checks":[{"option":"--max-latency=created:p99=5ms",...}]} */
@@ -202,6 +252,14 @@ void json_summary(FILE *f, const struct report_view *v, const struct run_info *i
 			"\"loose\":%llu}",
 			info->corr->pending, info->corr->pending_max, info->corr->orphan_send,
 			info->corr->loose);
+	if (info->consumers) {
+		json_consumers(f, v);
+		fprintf(f,
+			",\"deliveries\":{\"pending\":%u,\"pending_max\":%u,\"orphan_reads\":%llu,"
+			"\"unseen_reads\":%llu,\"evicted\":%llu}",
+			info->cstats->pending, info->cstats->pending_max, info->cstats->orphan_reads,
+			info->cstats->unseen_reads, info->cstats->evicted);
+	}
 	if (info->probes)
 		json_probes(f, info->probes);
 	if (info->verdict)

@@ -31,6 +31,21 @@ void text_timestamp(FILE *f)
 	fprintf(f, "%-8s\n", buf);
 }
 
+/* Per consumer: queued -> read, the time the message waited in its socket */
+static void consumer_histograms(FILE *f, const struct report_view *v, enum units u)
+{
+	for (unsigned int i = 0; i < v->ncons; i++) {
+		const struct report_consumer *rc = v->cons[i];
+
+		if (!rc->stage[DST_READ].count)
+			continue;
+		fprintf(f, "\nconsumer = %s%s (pid %u, inode %u), stage = queued->read\n",
+			rc->c->comm[0] ? rc->c->comm : "?", rc->c->ours ? " (ours)" : "",
+			rc->c->pid, rc->c->ino);
+		hist_print_log2(f, &rc->stage[DST_READ], units_label(u), units_div(u));
+	}
+}
+
 void text_histograms(FILE *f, const struct report_view *v, enum units u)
 {
 	char lbl[16];
@@ -48,6 +63,7 @@ void text_histograms(FILE *f, const struct report_view *v, enum units u)
 			hist_print_log2(f, &es->stage[i], units_label(u), units_div(u));
 		}
 	}
+	consumer_histograms(f, v, u);
 }
 
 static void put_value(FILE *f, const struct hist *h, __u64 ns, enum units u)
@@ -138,6 +154,41 @@ static void loss_table(FILE *f, const struct report_view *v)
 		fprintf(f, "\nlosses: none\n");
 }
 
+/* "mptcpd" and whether it is ours, for the table */
+static const char *consumer_label(const struct consumer *c, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s", c->comm[0] ? c->comm : "?", c->ours ? " (ours)" : "");
+	return buf;
+}
+
+/* Per consumer: what it got, lost and left, and how long its socket held each message */
+static void consumer_table(FILE *f, const struct report_view *v, enum units u)
+{
+	char lbl[40];
+
+	if (!v->ncons)
+		return;
+	fprintf(f,
+		"\n%-7s %-22s %10s %7s %7s %7s %7s %9s %9s %9s %9s  (queued->read, "
+		"hook->read; %s)\n",
+		"PID", "CONSUMER", "INODE", "READ", "LOST", "UNREAD", "ENOBUFS", "Q.P50", "Q.P99",
+		"Q.MAX", "H.P99", units_label(u));
+	for (unsigned int i = 0; i < v->ncons; i++) {
+		const struct report_consumer *rc = v->cons[i];
+		const struct hist *q = &rc->stage[DST_READ], *h = &rc->stage[DST_TOTAL];
+
+		fprintf(f, "%-7u %-22s %10u %7llu %7llu %7llu %7llu", rc->c->pid,
+			consumer_label(rc->c, lbl, sizeof(lbl)), rc->c->ino, rc->status[DS_READ],
+			rc->status[DS_LOST_OVERRUN], rc->status[DS_UNREAD], rc->c->enobufs);
+		put_value(f, q, hist_quantile(q, 0.5), u);
+		put_value(f, q, hist_quantile(q, 0.99), u);
+		put_value(f, q, q->max, u);
+		put_value(f, h, hist_quantile(h, 0.99), u);
+		fprintf(f, "%s%s\n", rc->status[DS_LOST_OVERRUN] ? "  <-- LOST" : "",
+			rc->c->gone ? "  (closed)" : "");
+	}
+}
+
 void text_summary(FILE *f, const struct report_view *v, const struct run_info *info, enum units u)
 {
 	double secs = (info->now_ns - v->start_ns) / 1e9;
@@ -153,6 +204,8 @@ void text_summary(FILE *f, const struct report_view *v, const struct run_info *i
 			summary_row(f, t, v->ev[t], info->genl_only, u);
 	if (!info->genl_only)
 		loss_table(f, v);
+	if (info->consumers)
+		consumer_table(f, v, u);
 	fprintf(f,
 		"\ninterval: %.1f s; since start: netlink %llu messages, %llu overruns (ENOBUFS), "
 		"%llu errors\n",
@@ -162,6 +215,23 @@ void text_summary(FILE *f, const struct report_view *v, const struct run_info *i
 			"kernel: %llu records, %llu ring buffer drops, %llu probe misses (since "
 			"start)\n",
 			info->records, info->ringbuf_drops, info->probe_misses);
+}
+
+void text_delivery(FILE *f, const struct delivery *d)
+{
+	char lbl[16];
+
+	fprintf(f, "%-16s %-13s", event_label(d->event, lbl, sizeof(lbl)),
+		delivery_status_name(d->status));
+	if (d->have_token)
+		fprintf(f, " token=0x%08x", d->token);
+	fprintf(f, " netns=%u consumer=%s pid=%u ino=%u", d->netns,
+		d->c->comm[0] ? d->c->comm : "?", d->c->pid, d->c->ino);
+	for (int i = 0; i < DST_MAX; i++)
+		if (d->have_stage[i])
+			fprintf(f, " %s=%" PRIu64 "ns", delivery_stage_name(i),
+				(uint64_t)d->stage_ns[i]);
+	fputc('\n', f);
 }
 
 void text_event(FILE *f, const struct evlat_event *ev)

@@ -12,11 +12,18 @@ struct probe_choice {
 	const char *target;
 	const char *variant;   /* name of the prototype variant, or NULL */
 	const char *first_arg; /* the struct the first parameter must point to, or NULL */
+	int nparams;	       /* how many parameters it must have; 0: any */
 	const char *fe_prog;   /* program names in bpf/evlat.bpf.c */
-	const char *kp_prog;
+	const char *kp_prog;   /* NULL: fentry/fexit only */
 };
 
 #define PROBE_CHOICES 2
+
+/* A target with an fentry/fexit program only (the consumers) */
+#define FE_ONLY(fn, prog)                                                                          \
+	{                                                                                          \
+		fn, NULL, NULL, 0, prog, NULL                                                      \
+	}
 
 struct probe_def {
 	const char *name;
@@ -28,29 +35,29 @@ struct probe_def {
 static const struct probe_def probe_defs[PROBE_NR] = {
 	[PROBE_EVENT] = { "mptcp_event",
 			  true,
-			  { { "mptcp_event", NULL, NULL, "fe_event", "kp_event" } } },
+			  { { "mptcp_event", NULL, NULL, 0, "fe_event", "kp_event" } } },
 	/*
 	 * mptcp_event_addr_announced() took the msk first in 5.12 - 5.18 and
 	 * the subflow socket since 5.19 (doc/kernel-notes.md).
 	 */
 	[PROBE_ANNOUNCED] = { "mptcp_event_addr_announced",
 			      true,
-			      { { "mptcp_event_addr_announced", "msk", "mptcp_sock",
+			      { { "mptcp_event_addr_announced", "msk", "mptcp_sock", 0,
 				  "fe_announced_msk", "kp_announced_msk" },
-				{ "mptcp_event_addr_announced", "ssk", NULL, "fe_announced",
+				{ "mptcp_event_addr_announced", "ssk", NULL, 0, "fe_announced",
 				  "kp_announced" } } },
 	[PROBE_CLOSE_SSK] = { "mptcp_close_ssk",
 			      true,
-			      { { "mptcp_close_ssk", NULL, NULL, "fe_close_ssk",
+			      { { "mptcp_close_ssk", NULL, NULL, 0, "fe_close_ssk",
 				  "kp_close_ssk" } } },
 	[PROBE_REMOVED] = { "mptcp_event_addr_removed",
 			    false,
-			    { { "mptcp_event_addr_removed", NULL, NULL, "fe_removed",
+			    { { "mptcp_event_addr_removed", NULL, NULL, 0, "fe_removed",
 				"kp_removed" } } },
 	/* added in 6.2 with the LISTENER_* events */
 	[PROBE_LISTENER] = { "mptcp_event_pm_listener",
 			     false,
-			     { { "mptcp_event_pm_listener", NULL, NULL, "fe_listener",
+			     { { "mptcp_event_pm_listener", NULL, NULL, 0, "fe_listener",
 				 "kp_listener" } } },
 	/*
 	 * The send path: mptcp_nl_mcast_send() where it is out of line (6.12+);
@@ -59,13 +66,42 @@ static const struct probe_def probe_defs[PROBE_NR] = {
 	 */
 	[PROBE_SEND] = { "send",
 			 false,
-			 { { "mptcp_nl_mcast_send", NULL, NULL, "fe_mcast_send", "kp_mcast_send" },
-			   { "netlink_broadcast", NULL, NULL, "fe_broadcast", "kp_broadcast" } } },
+			 { { "mptcp_nl_mcast_send", NULL, NULL, 0, "fe_mcast_send",
+			     "kp_mcast_send" },
+			   { "netlink_broadcast", NULL, NULL, 0, "fe_broadcast",
+			     "kp_broadcast" } } },
+	/* doc/kernel-notes.md "Consumers": each is in the BTF of 6.1, 6.12 and 7.2 */
+	[PROBE_SEND_END] = { "send_end",
+			     false,
+			     { FE_ONLY("mptcp_nl_mcast_send", "fx_mcast_send"),
+			       FE_ONLY("netlink_broadcast", "fx_broadcast") } },
+	[PROBE_QUEUED] = { "queued", false, { FE_ONLY("__netlink_sendskb", "fe_queued") } },
+	[PROBE_OVERRUN] = { "overrun", false, { FE_ONLY("netlink_overrun", "fe_overrun") } },
+	/* (sk, flags, err) since 5.19; before, a noblock argument came third */
+	[PROBE_READ] = { "read",
+			 false,
+			 { { "skb_recv_datagram", NULL, "sock", 3, "fx_read", NULL } } },
+	[PROBE_LISTENERS] = { "has_listeners",
+			      false,
+			      { FE_ONLY("netlink_has_listeners", "fx_has_listeners") } },
+	[PROBE_GONE] = { "gone", false, { FE_ONLY("netlink_release", "fe_gone") } },
 };
 
 static bool have_func(const struct btf *btf, const char *fn)
 {
 	return btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) >= 0;
+}
+
+/* The FUNC_PROTO of function @fn, or NULL */
+static const struct btf_type *func_proto(const struct btf *btf, const char *fn)
+{
+	int id = btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC);
+	const struct btf_type *t;
+
+	if (id < 0)
+		return NULL;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	return t && btf_is_func_proto(t) ? t : NULL;
 }
 
 /* Name of the struct that parameter @idx of function @fn points to, or NULL. */
@@ -91,7 +127,12 @@ static bool choice_fits(const struct probe_choice *c, const struct btf *btf)
 {
 	const char *first;
 
-	if (!c->target || !have_func(btf, c->target))
+	const struct btf_type *proto;
+
+	if (!btf || !c->target || !have_func(btf, c->target))
+		return false;
+	proto = func_proto(btf, c->target);
+	if (c->nparams && (!proto || btf_vlen(proto) != c->nparams))
 		return false;
 	if (!c->first_arg)
 		return true;
@@ -118,13 +159,16 @@ static void select_one(struct probe *p, const struct probe_def *d, const struct 
 	p->kp_prog = c->kp_prog;
 }
 
-int probes_select(struct probe_set *ps, const struct btf *btf)
+int probes_select(struct probe_set *ps, const struct btf *btf, bool consumers)
 {
+	static const struct btf *none;
 	int err = 0;
 
 	memset(ps, 0, sizeof(*ps));
 	for (int i = 0; i < PROBE_NR; i++) {
-		select_one(&ps->p[i], &probe_defs[i], btf);
+		/* not wanted: listed as missing, with its names */
+		select_one(&ps->p[i], &probe_defs[i],
+			   i >= PROBE_FIRST_CONSUMER && !consumers ? none : btf);
 		if (ps->p[i].mandatory && ps->p[i].state == PROBE_MISSING)
 			err = -ENOENT;
 	}
@@ -138,10 +182,29 @@ bool probes_prog_wanted(const struct probe_set *ps, const char *prog, bool fentr
 
 		if (p->state == PROBE_MISSING)
 			continue;
-		if ((fentry && !strcmp(prog, p->fe_prog)) || !strcmp(prog, p->kp_prog))
+		if ((fentry && !strcmp(prog, p->fe_prog)) ||
+		    (p->kp_prog && !strcmp(prog, p->kp_prog)))
 			return true;
 	}
 	return false;
+}
+
+bool probes_consumer_prog(const char *prog)
+{
+	for (int i = PROBE_FIRST_CONSUMER; i < PROBE_NR; i++)
+		for (int c = 0; c < PROBE_CHOICES; c++)
+			if (probe_defs[i].choice[c].fe_prog &&
+			    !strcmp(prog, probe_defs[i].choice[c].fe_prog))
+				return true;
+	return false;
+}
+
+bool probes_consumers(const struct probe_set *ps)
+{
+	for (int i = PROBE_FIRST_CONSUMER; i < PROBE_NR; i++)
+		if (ps->p[i].state != PROBE_ATTACHED)
+			return false;
+	return true;
 }
 
 bool probes_attached(const struct probe_set *ps, enum probe_id id)

@@ -21,8 +21,17 @@ enum probe_id {
 	PROBE_REMOVED,	 /* mptcp_event_addr_removed() */
 	PROBE_LISTENER,	 /* mptcp_event_pm_listener(), 6.2+ */
 	PROBE_SEND,	 /* the multicast send path */
+	/* the consumers (fentry/fexit only): loaded with probes_select()'s @consumers */
+	PROBE_SEND_END,	 /* the send path returns: its broadcast is over */
+	PROBE_QUEUED,	 /* __netlink_sendskb(): a subscriber's socket got the message */
+	PROBE_OVERRUN,	 /* netlink_overrun(): a subscriber's socket was full */
+	PROBE_READ,	 /* skb_recv_datagram() returns: a process read it */
+	PROBE_LISTENERS, /* netlink_has_listeners() returns: was the event built at all */
+	PROBE_GONE,	 /* netlink_release(): a subscriber's socket closed */
 	PROBE_NR,
 };
+
+#define PROBE_FIRST_CONSUMER PROBE_SEND_END
 
 enum probe_state {
 	PROBE_MISSING,	/* target not in this kernel's BTF */
@@ -43,7 +52,7 @@ struct probe {
 	const char *target;  /* the kernel function chosen */
 	const char *variant; /* which prototype was matched, or NULL */
 	const char *fe_prog; /* program names in bpf/evlat.bpf.c */
-	const char *kp_prog;
+	const char *kp_prog; /* NULL: fentry/fexit only */
 	/* what became of it */
 	enum probe_mode mode; /* how it is (to be) attached */
 	enum probe_state state;
@@ -66,10 +75,17 @@ struct probe_set {
 
 /*
  * Fill @ps from @vmlinux BTF: the target and prototype variant of each
- * probe. Returns 0, or -ENOENT when a mandatory target is missing (that
- * probe has state PROBE_MISSING and mandatory set).
+ * probe; the consumer probes only with @consumers (else PROBE_MISSING).
+ * Returns 0, or -ENOENT when a mandatory target is missing (that probe has
+ * state PROBE_MISSING and mandatory set).
  */
-int probes_select(struct probe_set *ps, const struct btf *vmlinux);
+int probes_select(struct probe_set *ps, const struct btf *vmlinux, bool consumers);
+
+/* Whether BPF program @prog belongs to a consumer probe */
+bool probes_consumer_prog(const char *prog);
+
+/* Whether every consumer probe is attached: the consumer view is complete */
+bool probes_consumers(const struct probe_set *ps);
 
 /* Whether BPF program @prog is to be loaded: fentry ones only if @fentry. */
 bool probes_prog_wanted(const struct probe_set *ps, const char *prog, bool fentry);

@@ -25,6 +25,7 @@
 
 #define NS_PER_SEC 1000000000ULL
 #define M_LATENCY  "mptcp_evlat_event_latency_seconds"
+#define M_CONSUMER "mptcp_evlat_consumer_latency_seconds"
 
 const char *prom_seconds(unsigned long long ns, char *buf, size_t size)
 {
@@ -85,6 +86,8 @@ static void put_probes(FILE *f, const struct probe_set *ps)
 		const struct probe *p = &ps->p[i];
 		bool on = p->state == PROBE_ATTACHED;
 
+		if (!p->name)
+			continue; /* a set not filled by probes_select() */
 		fputs("mptcp_evlat_probe_attached", f);
 		put_label(f, '{', "probe", p->name);
 		put_label(f, ',', "mode", on ? probe_mode_name(p->mode) : "none");
@@ -100,6 +103,8 @@ static void put_misses(FILE *f, const struct probe_set *ps)
 		   "Calls of the probed kernel function the kernel ran no program for (recursion "
 		   "or preemption inside the program): their records are missing");
 	for (int i = 0; i < PROBE_NR; i++) {
+		if (!ps->p[i].name)
+			continue;
 		fputs("mptcp_evlat_probe_misses_total", f);
 		put_label(f, '{', "probe", ps->p[i].name);
 		fprintf(f, "} %llu\n", ps->p[i].misses);
@@ -196,6 +201,105 @@ static void put_latency(FILE *f, const struct report_view *v)
 	}
 }
 
+/*
+ * Consumers by comm, not by pid or socket: a label per pid would make a new
+ * series at every restart of the path manager (unbounded over time), while
+ * the programs that subscribe are few and are what an alert is about. Our
+ * own socket is comm "mptcp-evlat".
+ */
+static const char *consumer_comm(const struct consumer *c)
+{
+	return c->comm[0] ? c->comm : "unknown";
+}
+
+/* Whether consumer @i is the first of its comm in @v (the one that renders them all) */
+static bool first_of_comm(const struct report_view *v, unsigned int i)
+{
+	for (unsigned int j = 0; j < i; j++)
+		if (!strcmp(consumer_comm(v->cons[j]->c), consumer_comm(v->cons[i]->c)))
+			return false;
+	return true;
+}
+
+/* Every consumer of @comm merged into @sum */
+static void merge_comm(const struct report_view *v, const char *comm, struct report_consumer *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned int i = 0; i < v->ncons; i++) {
+		if (strcmp(consumer_comm(v->cons[i]->c), comm))
+			continue;
+		for (int st = 0; st < DS_MAX; st++)
+			sum->status[st] += v->cons[i]->status[st];
+		for (int s = 0; s < DST_MAX; s++)
+			hist_merge(&sum->stage[s], &v->cons[i]->stage[s]);
+	}
+}
+
+static void put_consumer_hist(FILE *f, const char *comm, const char *stage, const struct hist *h)
+{
+	char s[32];
+
+	for (int j = 0; j <= PROM_LE_N; j++) {
+		fputs(M_CONSUMER "_bucket", f);
+		put_label(f, '{', "comm", comm);
+		put_label(f, ',', "stage", stage);
+		if (j < PROM_LE_N)
+			put_label(f, ',', "le",
+				  prom_seconds(1ULL << (PROM_LE_MIN_LOG2 + j), s, sizeof(s)));
+		else
+			fputs(",le=\"+Inf\"", f);
+		fprintf(f, "} %llu\n",
+			j < PROM_LE_N
+				? (unsigned long long)hist_count_le_pow2(h, PROM_LE_MIN_LOG2 + j)
+				: (unsigned long long)h->count);
+	}
+	fputs(M_CONSUMER "_sum", f);
+	put_label(f, '{', "comm", comm);
+	put_label(f, ',', "stage", stage);
+	fprintf(f, "} %s\n", prom_seconds(h->sum, s, sizeof(s)));
+	fputs(M_CONSUMER "_count", f);
+	put_label(f, '{', "comm", comm);
+	put_label(f, ',', "stage", stage);
+	fprintf(f, "} %llu\n", (unsigned long long)h->count);
+}
+
+static void put_consumers(FILE *f, const struct report_view *v)
+{
+	struct report_consumer *sum;
+
+	if (!v->ncons || !(sum = malloc(sizeof(*sum))))
+		return;
+	put_family(f, "mptcp_evlat_consumer_events_total", "counter",
+		   "Event messages per subscriber of mptcp_pm_events, by the subscribing "
+		   "program's comm: read, lost_overrun (its socket was full), unread");
+	for (unsigned int i = 0; i < v->ncons; i++) {
+		const char *comm = consumer_comm(v->cons[i]->c);
+
+		if (!first_of_comm(v, i))
+			continue;
+		merge_comm(v, comm, sum);
+		for (int st = 0; st < DS_MAX; st++) {
+			fputs("mptcp_evlat_consumer_events_total", f);
+			put_label(f, '{', "comm", comm);
+			put_label(f, ',', "status", delivery_status_name(st));
+			fprintf(f, "} %llu\n", sum->status[st]);
+		}
+	}
+	put_family(f, M_CONSUMER, "histogram",
+		   "Per subscribing program (comm): multicast send to queued in its socket "
+		   "(stage queue), queued to read by it (read), kernel hook to read (total)");
+	for (unsigned int i = 0; i < v->ncons; i++) {
+		const char *comm = consumer_comm(v->cons[i]->c);
+
+		if (!first_of_comm(v, i))
+			continue;
+		merge_comm(v, comm, sum);
+		for (int s = 0; s < DST_MAX; s++)
+			put_consumer_hist(f, comm, delivery_stage_name(s), &sum->stage[s]);
+	}
+	free(sum);
+}
+
 static void put_counter(FILE *f, const char *name, const char *help, unsigned long long v)
 {
 	put_family(f, name, "counter", help);
@@ -209,6 +313,7 @@ int prom_render(FILE *f, const struct report_view *v, const struct run_info *inf
 	put_misses(f, info->probes);
 	put_events(f, v);
 	put_latency(f, v);
+	put_consumers(f, v);
 	put_counter(f, "mptcp_evlat_netlink_overruns_total",
 		    "Overruns (ENOBUFS) of our mptcp_pm_events netlink socket: events were lost",
 		    info->nl_overruns);

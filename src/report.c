@@ -20,6 +20,48 @@ static void view_free(struct report_view *v)
 		free(v->ev[t]);
 		v->ev[t] = NULL;
 	}
+	for (unsigned int i = 0; i < v->ncons; i++)
+		free(v->cons[i]);
+	free(v->cons);
+	v->cons = NULL;
+	v->ncons = v->capcons = 0;
+}
+
+static struct report_consumer *view_consumer(struct report_view *v, const struct consumer *c)
+{
+	struct report_consumer *rc;
+
+	for (unsigned int i = v->ncons; i-- > 0;)
+		if (v->cons[i]->c == c)
+			return v->cons[i];
+	if (v->ncons == v->capcons) {
+		unsigned int cap = v->capcons ? v->capcons * 2 : 8;
+		struct report_consumer **n = realloc(v->cons, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		v->cons = n;
+		v->capcons = cap;
+	}
+	rc = calloc(1, sizeof(*rc));
+	if (!rc)
+		return NULL;
+	rc->c = c;
+	v->cons[v->ncons++] = rc;
+	return rc;
+}
+
+static int view_add_delivery(struct report_view *v, const struct delivery *d)
+{
+	struct report_consumer *rc = view_consumer(v, d->c);
+
+	if (!rc)
+		return -ENOMEM;
+	rc->status[d->status]++;
+	for (int i = 0; i < DST_MAX; i++)
+		if (d->have_stage[i])
+			hist_add(&rc->stage[i], d->stage_ns[i]);
+	return 0;
 }
 
 static struct report_type *view_type(struct report_view *v, unsigned int type)
@@ -103,6 +145,18 @@ void report_event(struct report *r, struct evlat_event *ev)
 		text_event(stderr, ev);
 }
 
+void report_delivery(struct report *r, const struct delivery *d)
+{
+	if (!d->c || (unsigned int)d->status >= DS_MAX || !report_wants(r, d->event, d->token))
+		return;
+	note_err(r, view_add_delivery(&r->interval, d));
+	note_err(r, view_add_delivery(&r->total, d));
+	if (r->cfg.json && r->out)
+		json_delivery(r->out, d);
+	else if (r->cfg.verbose)
+		text_delivery(stderr, d);
+}
+
 void report_count(struct report *r, unsigned int type, enum evlat_status status,
 		  unsigned long long n)
 {
@@ -135,6 +189,12 @@ void report_reset_interval(struct report *r, __u64 now_ns)
 	for (int t = 0; t < EVLAT_EVENT_TYPES; t++)
 		if (v->ev[t])
 			memset(v->ev[t], 0, sizeof(*v->ev[t])); /* keep the allocation */
+	for (unsigned int i = 0; i < v->ncons; i++) {
+		const struct consumer *c = v->cons[i]->c;
+
+		memset(v->cons[i], 0, sizeof(*v->cons[i]));
+		v->cons[i]->c = c;
+	}
 	v->start_ns = now_ns;
 }
 

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 
+#include "consumers.h"
 #include "dup.h"
 #include "event.h"
 #include "evlat_record.h"
@@ -60,9 +61,18 @@ struct report_type {
 	struct hist stage[STAGE_MAX];
 };
 
-/* Everything reported since start_ns; a type is allocated when first seen */
+/* One consumer's deliveries */
+struct report_consumer {
+	const struct consumer *c;
+	unsigned long long status[DS_MAX];
+	struct hist stage[DST_MAX];
+};
+
+/* Everything reported since start_ns; a type or consumer is allocated when first seen */
 struct report_view {
 	struct report_type *ev[EVLAT_EVENT_TYPES];
+	struct report_consumer **cons; /* in order of appearance */
+	unsigned int ncons, capcons;
 	__u64 start_ns; /* CLOCK_MONOTONIC */
 };
 
@@ -77,7 +87,10 @@ struct run_info {
 	const struct corr_stats *corr;	/* NULL with --genl-only */
 	const struct probe_set *probes; /* NULL with --genl-only */
 	const char *kernel;		/* uname -r, for build_info */
-	const struct verdict *verdict;	/* at exit, when thresholds were given */
+	bool consumers;			/* the consumer view is on (its probes attached) */
+	bool observe;			/* --observe: no socket of ours */
+	const struct consumers_stats *cstats;
+	const struct verdict *verdict; /* at exit, when thresholds were given */
 };
 
 struct report {
@@ -103,6 +116,9 @@ void report_event(struct report *r, struct evlat_event *ev);
  */
 void report_count(struct report *r, unsigned int type, enum evlat_status status,
 		  unsigned long long n);
+
+/* One consumer's delivery of one event: filtered, counted, shown (JSON). */
+void report_delivery(struct report *r, const struct delivery *d);
 
 /* The interval view as the terminal or JSON summary (cfg.json) on r->out. */
 void report_summary(const struct report *r, const struct run_info *info);

@@ -45,10 +45,12 @@ bool have_net_admin(void)
 	return effective_caps() & (1ULL << CAP_NET_ADMIN);
 }
 
-static int configure(struct evlat_bpf *skel, const struct tracer_cfg *cfg)
+static int configure(struct evlat_bpf *skel, const struct tracer_cfg *cfg, bool consumers)
 {
 	skel->rodata->targ_netns = cfg->netns;
 	skel->rodata->targ_mcgrp = cfg->mcgrp;
+	/* the hooks and send probes keep the task context only for the consumer probes */
+	skel->rodata->targ_consumers = consumers;
 	/*
 	 * The loop drains the ring on every netlink event and every EVLAT_POLL_MS
 	 * anyway; a wake-up of its own only when a quarter of the ring is used
@@ -58,7 +60,7 @@ static int configure(struct evlat_bpf *skel, const struct tracer_cfg *cfg)
 	return bpf_map__set_max_entries(skel->maps.events, cfg->ringbuf_kib * 1024);
 }
 
-static int select_probes(struct tracer *t)
+static int select_probes(struct tracer *t, const struct tracer_cfg *cfg)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 	int err;
@@ -69,7 +71,7 @@ static int select_probes(struct tracer *t)
 		return EXIT_NO_BTF;
 	}
 	t->have_btf = true;
-	err = probes_select(&t->probes, btf);
+	err = probes_select(&t->probes, btf, cfg->consumers);
 	btf__free(btf);
 	if (!err)
 		return 0;
@@ -88,12 +90,33 @@ static const struct probe *first_failed(const struct probe_set *ps)
 	return &ps->p[0];
 }
 
-static void report_attach(const struct probe_set *ps)
+/* One notice for the consumer probes as a whole: they make one view */
+static void report_consumers(const struct tracer *t)
 {
-	int kprobes = 0;
-	const struct probe *kp = NULL;
+	const struct probe_set *ps = &t->probes;
 
-	for (int i = 0; i < PROBE_NR; i++) {
+	if (probes_consumers(ps))
+		return;
+	if (t->consumer_load_err)
+		warn("notice: no consumer view: %s", t->consumer_load_err == -EOPNOTSUPP
+							     ? "it needs fentry/fexit programs"
+							     : strerror(-t->consumer_load_err));
+	for (int i = PROBE_FIRST_CONSUMER; !t->consumer_load_err && i < PROBE_NR; i++)
+		if (ps->p[i].state != PROBE_ATTACHED) {
+			warn("notice: no consumer view: %s() %s", ps->p[i].target,
+			     ps->p[i].state == PROBE_MISSING ? "not in this kernel"
+							     : strerror(-ps->p[i].err));
+			break;
+		}
+}
+
+static void report_attach(const struct tracer *t, const struct tracer_cfg *cfg)
+{
+	const struct probe_set *ps = &t->probes;
+	const struct probe *kp = NULL;
+	int kprobes = 0;
+
+	for (int i = 0; i < PROBE_FIRST_CONSUMER; i++) {
 		const struct probe *p = &ps->p[i];
 
 		if (p->state == PROBE_MISSING)
@@ -106,13 +129,16 @@ static void report_attach(const struct probe_set *ps)
 	if (kprobes)
 		warn("notice: %d probes traced with kprobes (fentry: %s)", kprobes,
 		     kp->fentry_err ? strerror(-kp->fentry_err) : "--kprobes");
+	if (cfg->consumers)
+		report_consumers(t);
 }
 
 /*
  * Open the object, autoload only the programs of present targets (fentry ones
- * unless !@fentry), configure, load. 0 with t->skel loaded, or a negative errno.
+ * unless !@fentry; the consumer probes' only with @consumers), configure,
+ * load. 0 with t->skel loaded, or a negative errno.
  */
-static int load_once(struct tracer *t, const struct tracer_cfg *cfg, bool fentry)
+static int load_once(struct tracer *t, const struct tracer_cfg *cfg, bool fentry, bool consumers)
 {
 	struct bpf_program *prog;
 	int err;
@@ -120,9 +146,14 @@ static int load_once(struct tracer *t, const struct tracer_cfg *cfg, bool fentry
 	t->skel = evlat_bpf__open();
 	if (!t->skel)
 		return -errno;
-	bpf_object__for_each_program(prog, t->skel->obj) bpf_program__set_autoload(
-		prog, probes_prog_wanted(&t->probes, bpf_program__name(prog), fentry));
-	err = configure(t->skel, cfg);
+	bpf_object__for_each_program(prog, t->skel->obj)
+	{
+		const char *name = bpf_program__name(prog);
+
+		bpf_program__set_autoload(prog, probes_prog_wanted(&t->probes, name, fentry) &&
+							(consumers || !probes_consumer_prog(name)));
+	}
+	err = configure(t->skel, cfg, fentry && consumers);
 	if (!err)
 		err = evlat_bpf__load(t->skel);
 	if (err) {
@@ -132,19 +163,40 @@ static int load_once(struct tracer *t, const struct tracer_cfg *cfg, bool fentry
 	return err;
 }
 
-/* fentry programs with their kprobe twins first; if refused, kprobe programs only */
+/* The consumer probes are not essential: a refusal of theirs leaves them out */
+static void drop_consumers(struct tracer *t, int err)
+{
+	t->consumer_load_err = err;
+	for (int i = PROBE_FIRST_CONSUMER; i < PROBE_NR; i++)
+		if (t->probes.p[i].state == PROBE_SELECTED) {
+			t->probes.p[i].state = PROBE_FAILED;
+			t->probes.p[i].err = err;
+		}
+}
+
+/*
+ * fentry programs with their kprobe twins first, with the consumer probes;
+ * then without them; if the kernel refuses fentry, kprobe programs only
+ * (the consumer probes have no kprobe twin).
+ */
 static int load(struct tracer *t, const struct tracer_cfg *cfg)
 {
 	int err;
 
 	if (!cfg->force_kprobe) {
-		err = load_once(t, cfg, true);
+		err = load_once(t, cfg, true, cfg->consumers);
 		if (!err)
 			return 0;
+		if (cfg->consumers && !load_once(t, cfg, true, false)) {
+			drop_consumers(t, err);
+			return 0;
+		}
 		t->probes.fentry_load_err = err;
 	}
 	t->probes.kprobe_only = true;
-	return load_once(t, cfg, false);
+	if (cfg->consumers)
+		drop_consumers(t, -EOPNOTSUPP);
+	return load_once(t, cfg, false, false);
 }
 
 static int attach_prog(struct probe *p, struct evlat_bpf *skel, const char *name,
@@ -180,7 +232,7 @@ static int attach(struct tracer *t)
 		if (!ps->kprobe_only)
 			err = attach_prog(p, t->skel, p->fe_prog, PROBE_FENTRY);
 		p->fentry_err = ps->kprobe_only ? ps->fentry_load_err : err;
-		if (err)
+		if (err && p->kp_prog)
 			err = attach_prog(p, t->skel, p->kp_prog, PROBE_KPROBE);
 		p->err = err;
 		p->state = err ? PROBE_FAILED : PROBE_ATTACHED;
@@ -235,7 +287,7 @@ static int load_and_attach(struct tracer *t, const struct tracer_cfg *cfg)
 	}
 	if (cfg->quiet)
 		return 0;
-	report_attach(&t->probes);
+	report_attach(t, cfg);
 	print_attached(&t->probes);
 	return 0;
 }
@@ -245,7 +297,7 @@ int tracer_open(struct tracer *t, const struct tracer_cfg *cfg)
 	int ret;
 
 	memset(t, 0, sizeof(*t));
-	ret = select_probes(t);
+	ret = select_probes(t, cfg);
 	if (!ret)
 		ret = load_and_attach(t, cfg);
 	if (ret)

@@ -151,6 +151,12 @@ static void small_case(struct fix *p)
 				 .state = PROBE_ATTACHED,
 				 .mode = PROBE_KPROBE,
 				 .misses = 3 },
+		[PROBE_SEND_END] = { .name = "send_end", .state = PROBE_ATTACHED },
+		[PROBE_QUEUED] = { .name = "queued", .state = PROBE_ATTACHED },
+		[PROBE_OVERRUN] = { .name = "overrun", .state = PROBE_ATTACHED },
+		[PROBE_READ] = { .name = "read", .state = PROBE_ATTACHED, .misses = 1 },
+		[PROBE_LISTENERS] = { .name = "has_listeners", .state = PROBE_ATTACHED },
+		[PROBE_GONE] = { .name = "gone", .state = PROBE_MISSING },
 	};
 
 	fix_init(p);

@@ -58,13 +58,17 @@
 # "only_a|only_b KEY" or "bad_state a|b LINE" per unexplained mismatch; exits 0 when there is
 # none and N > 0.
 
-# the record without its time, CPU and the fields another CPU may change
+# the record without its time, CPU and the fields another CPU may change; without the
+# broadcast ids and hook times, which each tracer numbers and links on its own (the
+# --kprobes one has no consumer probes, whose task context gives them)
 function key(line) {
 	sub(/^ktime=[0-9]+ cpu=[0-9]+ /, "", line)
-	gsub(/ (sk_state|ssk_state|sport|backup)=[^ ]*/, "", line)
+	gsub(/ (sk_state|ssk_state|sport|backup|bcast|hook_ktime)=[^ ]*/, "", line)
 	return line
 }
 $1 !~ /^ktime=/ { next }
+# the consumer records: fentry/fexit only, the --kprobes tracer has none
+/ kind=(queued|overrun|read|nolistener|gone) / { next }
 {
 	side = FILENAME == ARGV[1] ? "a" : "b"
 	# a TCP state the kernel does not have: the read itself is wrong (send records have no
