@@ -257,8 +257,9 @@ void json_summary(FILE *f, const struct report_view *v, const struct run_info *i
 		fprintf(f,
 			",\"deliveries\":{\"pending\":%u,\"pending_max\":%u,\"orphan_reads\":%llu,"
 			"\"unseen_reads\":%llu,\"evicted\":%llu}",
-			info->cstats->pending, info->cstats->pending_max, info->cstats->orphan_reads,
-			info->cstats->unseen_reads, info->cstats->evicted);
+			info->cstats->pending, info->cstats->pending_max,
+			info->cstats->orphan_reads, info->cstats->unseen_reads,
+			info->cstats->evicted);
 	}
 	if (info->probes)
 		json_probes(f, info->probes);
