@@ -6,6 +6,10 @@
 #   make test       unit + host + VM matrix tests (root)
 #   make vmlinux    regenerate vmlinux.h from the newest kernel of the matrix
 #   make V=1        show the commands
+#
+# CFLAGS, LDFLAGS and CC may be given on the command line (make CFLAGS=-O0): what the
+# build needs (include paths, dependency files, warnings, sanitizers) is in EVLAT_CFLAGS
+# and EVLAT_LDFLAGS, which the command line does not replace.
 
 OUT := build
 BIN := mptcp-evlat
@@ -18,9 +22,14 @@ PKG_CONFIG ?= pkg-config
 
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
-WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 $(WARN) -MMD -MP -Iinclude -Isrc -I$(OUT) -DEVLAT_VERSION='"$(VERSION)"'
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+# -MMD -MP: every object gets a .d file next to it (included at the end), so a header edit
+# rebuilds exactly its users, the generated skeleton included.
+DEPFLAGS := -MMD -MP
+EVLAT_CFLAGS := -std=gnu11 $(WARN) $(DEPFLAGS) -Iinclude -Isrc -I$(OUT) \
+	-DEVLAT_VERSION='"$(VERSION)"'
+EVLAT_LDFLAGS :=
 # -fms-extensions: since 6.18 the kernel embeds tagged structs anonymously
 # (struct ns_common { ... struct ns_tree; }), and bpftool dumps them that way.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -I. -Iinclude \
@@ -33,8 +42,8 @@ LIBS := $(shell $(PKG_CONFIG) --libs libbpf libmnl libmicrohttpd 2>/dev/null || 
 STATIC_LIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lmnl -lmicrohttpd
 
 ifeq ($(SAN),1)
-CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LDFLAGS += -fsanitize=address,undefined
+EVLAT_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+EVLAT_LDFLAGS += -fsanitize=address,undefined
 endif
 
 ifeq ($(V),1)
@@ -45,73 +54,115 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-LOADER_SRCS := $(wildcard src/*.c)
-LOADER_OBJS := $(LOADER_SRCS:src/%.c=$(OUT)/%.o)
-# everything but main(): what unit tests link against
+# compile $@ from $< (an object, with its .d file)
+COMPILE = $(CC) $(EVLAT_CFLAGS) $(CFLAGS) -c $< -o $@
+# link $@ from the objects and archives among the prerequisites
+LINK = $(CC) $(EVLAT_LDFLAGS) $(LDFLAGS) $(filter %.o %.a,$^)
+
+# --- what is built from where ------------------------------------------------
+LOADER_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(wildcard src/*.c))
+# everything but main(), as an archive: tests, tools and benchmarks link what they use
 CORE_OBJS := $(filter-out $(OUT)/main.o,$(LOADER_OBJS))
+CORE_LIB := $(OUT)/libevlat.a
+TRAFGEN_OBJS := $(patsubst tests/trafgen/%.c,$(OUT)/trafgen/%.o,$(wildcard tests/trafgen/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
-TRAFGEN_SRCS := $(wildcard tests/trafgen/*.c)
+# host-side test tools (netlink capture, listener, MPTCP pair); tests/tools/*_preload.c
+# are LD_PRELOAD shims, built as shared objects (build/tools/NAME_preload.so)
+TOOL_SRCS := $(filter-out %_preload.c,$(wildcard tests/tools/*.c))
+TOOLS := $(patsubst tests/tools/%.c,$(OUT)/tools/%,$(TOOL_SRCS))
+PRELOADS := $(patsubst tests/tools/%.c,$(OUT)/tools/%.so,$(wildcard tests/tools/*_preload.c))
+BENCHES := $(patsubst tests/bench/%.c,$(OUT)/bench/%,$(wildcard tests/bench/*.c))
+# every object of this build folder: their .d files are included at the end
+ALL_OBJS := $(OUT)/evlat.bpf.o $(LOADER_OBJS) $(TRAFGEN_OBJS) $(UNIT_TESTS:=.o) \
+	$(TOOLS:=.o) $(PRELOADS:.so=.o) $(BENCHES:=.o)
+
+# the C and shell sources of the repository, for make format and make lint
+C_SRCS := $(wildcard bpf/*.c include/*.h src/*.[ch] tests/*/*.[ch])
+SH_SRCS = $(shell tests/lint/shell-scripts)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-host vmtest vmlinux format lint clean bench install uninstall soak
+.PHONY: all deps test test-unit test-host vmtest vmlinux format lint clean bench install \
+	uninstall soak tools
 
 all: $(BIN) $(OUT)/static/$(BIN) $(OUT)/static/trafgen
 
-$(OUT) $(OUT)/static $(OUT)/tests:
-	$(Q)mkdir -p $@
-
 # --- BPF object and skeleton -------------------------------------------------
-$(OUT)/evlat.bpf.o: bpf/evlat.bpf.c include/evlat_record.h vmlinux.h | $(OUT)
+$(OUT)/evlat.bpf.o: bpf/evlat.bpf.c Makefile
+	$(Q)mkdir -p $(@D)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(OUT)/evlat.skel.h: $(OUT)/evlat.bpf.o Makefile
+$(OUT)/evlat.skel.h: $(OUT)/evlat.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name evlat_bpf > $@
 
 # --- loader ------------------------------------------------------------------
-$(OUT)/%.o: src/%.c $(OUT)/evlat.skel.h | $(OUT)
+# The skeleton is order-only: it must exist before any loader object is compiled (the
+# compiler has to find it), but only the objects whose .d file names it are rebuilt when
+# it changes.
+$(OUT)/%.o: src/%.c | $(OUT)/evlat.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(COMPILE)
+
+$(CORE_LIB): $(CORE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BIN): $(LOADER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS) -lm -o $@
+	$(Q)$(LINK) $(LIBS) -lm -o $@
 
 # the same objects, linked statically: a guest initramfs needs no libraries
-$(OUT)/static/$(BIN): $(LOADER_OBJS) | $(OUT)/static
+$(OUT)/static/$(BIN): $(LOADER_OBJS)
+	$(Q)mkdir -p $(@D)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(STATIC_LIBS) -lm -o $@
+	$(Q)$(LINK) $(STATIC_LIBS) -lm -o $@
 
 # --- tests -------------------------------------------------------------------
-$(OUT)/static/trafgen: $(TRAFGEN_SRCS) | $(OUT)/static
+$(OUT)/trafgen/%.o: tests/trafgen/%.c
+	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -static $(TRAFGEN_SRCS) -o $@
+	$(Q)$(COMPILE)
 
-$(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUT)/tests
+$(OUT)/static/trafgen: $(TRAFGEN_OBJS)
+	$(Q)mkdir -p $(@D)
+	$(call msg,LINK,$@)
+	$(Q)$(LINK) -static -o $@
+
+# unit tests, tools and benchmarks: one object each, linked against the core archive
+$(OUT)/tests/%.o: tests/unit/%.c | $(OUT)/evlat.skel.h
+	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -lm -o $@
+	$(Q)$(COMPILE)
 
-# host-side test tools (netlink capture, listener, MPTCP pair); tests/tools/*_preload.c
-# are LD_PRELOAD shims, built as shared objects (build/tools/NAME_preload.so)
-TOOLS := $(patsubst tests/tools/%.c,$(OUT)/tools/%,$(filter-out %_preload.c,$(wildcard tests/tools/*.c)))
-PRELOADS := $(patsubst tests/tools/%.c,$(OUT)/tools/%.so,$(wildcard tests/tools/*_preload.c))
+$(OUT)/tests/%: $(OUT)/tests/%.o $(CORE_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(LINK) $(LIBS) -lm -o $@
 
-$(OUT)/tools:
-	$(Q)mkdir -p $@
-
-$(OUT)/tools/%: tests/tools/%.c $(CORE_OBJS) | $(OUT)/tools
+$(OUT)/tools/%.o: tests/tools/%.c | $(OUT)/evlat.skel.h
+	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -lm -o $@
+	$(Q)$(COMPILE)
 
-$(OUT)/tools/%_preload.so: tests/tools/%_preload.c | $(OUT)/tools
+$(OUT)/tools/%_preload.o: tests/tools/%_preload.c
+	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -fPIC -shared $< -ldl -o $@
+	$(Q)$(COMPILE) -fPIC
+
+$(OUT)/tools/%_preload.so: $(OUT)/tools/%_preload.o
+	$(call msg,LINK,$@)
+	$(Q)$(LINK) -shared -ldl -o $@
+
+$(OUT)/tools/%: $(OUT)/tools/%.o $(CORE_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(LINK) $(LIBS) -lm -o $@
+
+tools: $(TOOLS) $(PRELOADS)
 
 test-unit: $(UNIT_TESTS)
 	$(Q)tests/unit/run $(UNIT_TESTS)
 
-test-host: all $(TOOLS) $(PRELOADS)
+test-host: all tools
 	$(Q)tests/host/run
 
 vmtest: all
@@ -119,62 +170,82 @@ vmtest: all
 
 test: test-unit test-host vmtest
 
-$(OUT)/bench/bench_correlate: tests/bench/bench_correlate.c $(CORE_OBJS)
+$(OUT)/bench/%.o: tests/bench/%.c | $(OUT)/evlat.skel.h
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -lm -o $@
+	$(Q)$(COMPILE)
+
+$(OUT)/bench/bench_correlate: $(OUT)/bench/bench_correlate.o $(CORE_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(LINK) $(LIBS) -lm -o $@
+
+# no libraries beyond libc and libm: the peak RSS is the correlator's, not libbpf's
+$(OUT)/bench/bench_rss: $(OUT)/bench/bench_rss.o $(CORE_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(LINK) -lm -o $@
 
 # 10 minutes of churn in one trixie guest, the tracer's RSS sampled (tests/vm/guest/soak.sh)
 soak: all
 	$(Q)tests/vm/run --suite trixie --suite-script tests/vm/guest/soak.sh --timeout 900
 
-$(OUT)/bench/bench_rss: tests/bench/bench_rss.c $(OUT)/correlate.o $(OUT)/hist.o $(OUT)/addr.o
-	$(Q)mkdir -p $(@D)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -lm -o $@
-
-# BENCH_FLAGS: --icount (instruction-counted guest clock), --no-vm, --suite SUITE
-bench: all $(OUT)/bench/bench_correlate $(OUT)/bench/bench_rss
+# BENCH_FLAGS: --wallclock (the host's clock instead of QEMU's instruction-counted one),
+# --no-vm, --suite SUITE
+bench: all $(BENCHES)
 	$(Q)tests/bench/run $(BENCH_FLAGS)
 
 # --- fuzzing: libFuzzer + ASan/UBSan (clang; Debian: clang, libclang-rt-dev) ---------------
 #   make fuzz                   each harness FUZZ_SECONDS on build/fuzz/corpus/NAME (tests/fuzz/)
 #   make fuzz FUZZ_SECONDS=10   CI smoke run
 #   make fuzz-replay            the saved inputs of tests/fuzz/crashes/, once each
+# The harnesses link an archive of src/ compiled with coverage and the sanitizers: each
+# takes the objects it needs.
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
-FUZZ_CFLAGS := -g -O1 -std=gnu11 $(WARN) -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all -fno-omit-frame-pointer -Iinclude -Isrc
-FUZZ_TARGETS := nl_decode correlate record
-FUZZ_BINS := $(FUZZ_TARGETS:%=$(OUT)/fuzz/fuzz_%)
+FUZZ_OUT := $(OUT)/fuzz
+FUZZ_CFLAGS := -g -O1 -std=gnu11 $(WARN) $(DEPFLAGS) -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Iinclude -Isrc -I$(OUT) -DEVLAT_VERSION='"$(VERSION)"'
+FUZZ_SAN := address,undefined
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_OUT)/fuzz_%)
+FUZZ_LIB_OBJS := $(patsubst $(OUT)/%,$(FUZZ_OUT)/obj/%,$(CORE_OBJS))
+ALL_OBJS += $(FUZZ_LIB_OBJS) $(FUZZ_BINS:=.o)
 
-# what each harness links from src/, compiled here with the sanitizers
-$(OUT)/fuzz/fuzz_nl_decode: src/nl_decode.c src/genl.c src/names.c src/line.c src/addr.c src/util.c
-$(OUT)/fuzz/fuzz_correlate: src/correlate.c src/addr.c
-$(OUT)/fuzz/fuzz_record: src/record_fmt.c src/names.c src/line.c src/addr.c
-$(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard src/*.h include/*.h)
+$(FUZZ_OUT)/obj/%.o: src/%.c | $(OUT)/evlat.skel.h
 	$(Q)mkdir -p $(@D)
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c,$^) -lmnl -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
+
+$(FUZZ_OUT)/libevlat.a: $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(FUZZ_OUT)/fuzz_%.o: tests/fuzz/fuzz_%.c
+	$(Q)mkdir -p $(@D)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
+
+$(FUZZ_OUT)/fuzz_%: $(FUZZ_OUT)/fuzz_%.o $(FUZZ_OUT)/libevlat.a
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,$(FUZZ_SAN) $^ $(LIBS) -lm -o $@
 
 .PHONY: fuzz fuzz-replay
 fuzz: $(FUZZ_BINS)
-	$(Q)tests/fuzz/seeds.sh $(OUT)/fuzz/corpus
-	$(Q)mkdir -p $(OUT)/fuzz/artifacts
+	$(Q)tests/fuzz/seeds.sh $(FUZZ_OUT)/corpus
+	$(Q)mkdir -p $(FUZZ_OUT)/artifacts
 	$(Q)for t in $(FUZZ_TARGETS); do \
 		echo "  FUZZ     $$t, $(FUZZ_SECONDS) s"; \
-		$(OUT)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-			-print_final_stats=1 -artifact_prefix=$(OUT)/fuzz/artifacts/$$t- \
-			$(OUT)/fuzz/corpus/$$t >$(OUT)/fuzz/$$t.log 2>&1 || \
-			{ tail -n 40 $(OUT)/fuzz/$$t.log; exit 1; }; \
-		grep -E '^#[0-9]+.*DONE|^stat::average_exec_per_sec' $(OUT)/fuzz/$$t.log; \
+		$(FUZZ_OUT)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ_OUT)/artifacts/$$t- \
+			$(FUZZ_OUT)/corpus/$$t >$(FUZZ_OUT)/$$t.log 2>&1 || \
+			{ tail -n 40 $(FUZZ_OUT)/$$t.log; exit 1; }; \
+		grep -E '^#[0-9]+.*DONE|^stat::average_exec_per_sec' $(FUZZ_OUT)/$$t.log; \
 	done
 
 fuzz-replay: $(FUZZ_BINS)
 	$(Q)for f in tests/fuzz/crashes/*-*; do \
 		[ -e "$$f" ] || continue; t=$${f##*/}; t=$${t%%-*}; \
-		$(OUT)/fuzz/fuzz_$$t -timeout=10 "$$f" >$(OUT)/fuzz/replay.log 2>&1 || \
-			{ tail -n 40 $(OUT)/fuzz/replay.log; echo "fuzz-replay: $$f fails"; exit 1; }; \
+		$(FUZZ_OUT)/fuzz_$$t -timeout=10 "$$f" >$(FUZZ_OUT)/replay.log 2>&1 || \
+			{ tail -n 40 $(FUZZ_OUT)/replay.log; echo "fuzz-replay: $$f fails"; exit 1; }; \
 	done; echo "fuzz-replay: tests/fuzz/crashes/ clean"
 
 # --- install -----------------------------------------------------------------
@@ -212,16 +283,19 @@ vmlinux:
 	$(Q)tests/vm/gen-vmlinux-h > vmlinux.h.tmp && mv vmlinux.h.tmp vmlinux.h
 
 format:
-	$(Q)clang-format -i src/*.c src/*.h include/*.h bpf/*.c tests/unit/*.c tests/trafgen/*.c \
-		tests/tools/*.c tests/bench/*.c tests/fuzz/*.c tests/fuzz/*.h
+	$(Q)clang-format -i $(C_SRCS)
 
+# clang-format over every C file, shellcheck over every shell script (tests/lint/shell-scripts
+# lists them; guest scripts are POSIX sh for busybox ash, the others bash)
 lint:
-	$(Q)clang-format --dry-run --Werror src/*.c src/*.h include/*.h bpf/*.c tests/unit/*.c \
-		tests/trafgen/*.c tests/tools/*.c tests/bench/*.c tests/fuzz/*.c tests/fuzz/*.h
-	$(Q)bash -n tests/vm/run tests/vm/*.sh tests/host/*.sh tests/lib/*.sh tests/fuzz/seeds.sh .ci/run \
-		tests/bench/run tests/bench/icount/qemu-system-x86_64
+	$(call msg,FORMAT,$(words $(C_SRCS)) C files)
+	$(Q)clang-format --dry-run --Werror $(C_SRCS)
+	$(call msg,SHCHECK,$(words $(SH_SRCS)) shell scripts)
+	$(Q)shellcheck -x $(SH_SRCS)
 
 clean:
 	$(Q)rm -rf $(OUT) $(BIN)
 
--include $(wildcard $(OUT)/*.d $(OUT)/tests/*.d)
+# objects stay after their binary is linked: the next build only recompiles what changed
+.SECONDARY: $(ALL_OBJS)
+-include $(wildcard $(ALL_OBJS:.o=.d))

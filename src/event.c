@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -209,6 +210,14 @@ const char *status_name(enum evlat_status st)
 int event_af(const struct evlat_event *ev)
 {
 	return ev->family == 4 ? AF_INET : AF_INET6;
+}
+
+int status_by_name(const char *name)
+{
+	for (int st = 0; st < ST_MAX; st++)
+		if (!strcmp(status_name(st), name))
+			return st;
+	return -EINVAL;
 }
 
 enum status_class status_class(enum evlat_status st)

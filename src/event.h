@@ -93,6 +93,8 @@ void event_from_nl(const struct nl_event *nl, __u32 netns, struct evlat_event *e
 int event_af(const struct evlat_event *ev);
 
 const char *status_name(enum evlat_status st);
+/* the status of a name, or -EINVAL */
+int status_by_name(const char *name);
 enum status_class status_class(enum evlat_status st);
 const char *stage_name(enum evlat_stage st);
 

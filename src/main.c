@@ -34,6 +34,7 @@
 #include "selfcheck.h"
 #include "tracer.h"
 #include "util.h"
+#include "verdict.h"
 
 #define SEND_WAIT_MS 50 /* how long a matched pair waits for its send record */
 #define NETNS_DIR    "/run/netns/"
@@ -161,12 +162,13 @@ static void fill_run_info(struct app *a, struct run_info *info, struct corr_stat
 	info->probes = &a->tracer.probes;
 }
 
-static void print_summary(struct app *a)
+static void print_summary(struct app *a, const struct verdict *v)
 {
 	struct run_info info;
 	struct corr_stats cs;
 
 	fill_run_info(a, &info, &cs);
+	info.verdict = v;
 	if (a->opt->records)
 		warn("%llu records, %llu ring buffer drops", info.records, info.ringbuf_drops);
 	else
@@ -378,7 +380,7 @@ static void on_deadlines(struct app *a)
 		a->done = true;
 	if (!a->next_print_ns || now < a->next_print_ns || a->done)
 		return;
-	print_summary(a);
+	print_summary(a, NULL);
 	write_textfile(a);
 	report_reset_interval(&a->rep, now);
 	a->next_print_ns += a->opt->interval_s * NSEC_PER_SEC;
@@ -448,6 +450,24 @@ static void cleanup(struct app *a)
 		close(a->sigfd);
 }
 
+/* At exit: the last summary, with the verdict when thresholds were given; the textfile. */
+static int finish(struct app *a)
+{
+	const struct verdict_cfg *vc = &a->opt->verdict;
+	struct verdict v;
+
+	if (vc->n)
+		verdict_eval(vc, &a->rep.total, a->nl.overruns, !a->tracing, &v);
+	print_summary(a, vc->n ? &v : NULL);
+	write_textfile(a);
+	if (a->bad_records)
+		warn("%llu malformed records ignored", a->bad_records);
+	if (!vc->n)
+		return EXIT_OK;
+	verdict_print(stderr, &v);
+	return v.pass ? EXIT_OK : EXIT_VERDICT;
+}
+
 static void announce(const struct app *a)
 {
 	const struct options *o = a->opt;
@@ -485,11 +505,7 @@ static int run(struct app *a)
 		warn("event loop: %s", strerror(-ret));
 		return EXIT_RUNTIME;
 	}
-	print_summary(a);
-	write_textfile(a);
-	if (a->bad_records)
-		warn("%llu malformed records ignored", a->bad_records);
-	return EXIT_OK;
+	return finish(a);
 }
 
 int main(int argc, char **argv)

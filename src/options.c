@@ -23,6 +23,9 @@ enum {
 	OPT_RCVBUF,
 	OPT_PROMETHEUS,
 	OPT_TEXTFILE,
+	OPT_FAIL_ON_LOSS,
+	OPT_MAX_LATENCY,
+	OPT_EXPECT_EVENTS,
 };
 
 static const struct options defaults = {
@@ -48,7 +51,11 @@ static const char doc[] =
 	"    mptcp-evlat -e created,sub_established -m   # two event types, in msecs\n"
 	"    mptcp-evlat -N /run/netns/ns1 -j            # JSON lines for one namespace\n"
 	"    mptcp-evlat --check         # can this kernel be traced?\n"
-	"    mptcp-evlat --genl-only     # netlink side only: no BPF needed";
+	"    mptcp-evlat --genl-only     # netlink side only: no BPF needed\n"
+	"    mptcp-evlat -d 60 --fail-on-loss --max-latency all:p99=10ms   # a verdict for CI\n"
+	"\n"
+	"Exit status: 0 ok, 1 runtime error, 2 usage, 3 privileges, 4 no BTF, 5 no MPTCP, "
+	"6 probes refused, 7 a CI threshold violated.";
 
 static const struct argp_option opts[] = {
 	{ "interval", 'i', "SECONDS", 0, "Print and reset the histograms every SECONDS", 0 },
@@ -98,6 +105,18 @@ static const struct argp_option opts[] = {
 	  "Netlink socket receive buffer (default " EVLAT_STR(
 		  EVLAT_DEFAULT_RCVBUF_MIB) " MiB; small values provoke overruns)",
 	  0 },
+	{ NULL, 0, NULL, 0,
+	  "A verdict for CI, judged at exit on the whole run (exit 7 when violated):", 1 },
+	{ "fail-on-loss", OPT_FAIL_ON_LOSS, "STATUS,...", OPTION_ARG_OPTIONAL,
+	  "Fail if any event ends in these statuses (default: every lost_* and not_delivered)", 1 },
+	{ "max-latency", OPT_MAX_LATENCY, "EVENT:STAT=DURATION", 0,
+	  "Fail if STAT (p50, p90, p99, max) of EVENT's latency (a name, number or all) exceeds "
+	  "DURATION (250us, 5ms, 1.5s); repeatable",
+	  1 },
+	{ "expect-events", OPT_EXPECT_EVENTS, "N|EVENT=N[+]", 0,
+	  "Fail unless at least N events in all, or exactly N (N+: at least N) of EVENT, were "
+	  "seen; repeatable",
+	  1 },
 	{},
 };
 
@@ -140,6 +159,36 @@ static const char *parse_listen(const char *arg, struct argp_state *st)
 			   "IPv4 or [IPv6] address, port 1..65535)",
 			   arg);
 	return arg;
+}
+
+/* --fail-on-loss, --max-latency, --expect-events. 0, or ARGP_ERR_UNKNOWN. */
+static error_t parse_verdict_arg(int key, char *arg, struct argp_state *st, struct verdict_cfg *v)
+{
+	char err[160] = "";
+	int ret;
+
+	switch (key) {
+	case OPT_FAIL_ON_LOSS:
+		ret = verdict_add_loss(v, arg, err, sizeof(err));
+		break;
+	case OPT_MAX_LATENCY:
+		ret = verdict_add_latency(v, arg, err, sizeof(err));
+		break;
+	case OPT_EXPECT_EVENTS:
+		ret = verdict_add_expect(v, arg, err, sizeof(err));
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	if (ret == -E2BIG)
+		argp_error(st, "more than %d verdict thresholds", VERDICT_RULES);
+	else if (ret)
+		argp_error(st, "invalid %s %s",
+			   key == OPT_FAIL_ON_LOSS  ? "--fail-on-loss:"
+			   : key == OPT_MAX_LATENCY ? "--max-latency:"
+						    : "--expect-events:",
+			   err);
+	return 0;
 }
 
 /* What is shown and how: the report's configuration. 0, or ARGP_ERR_UNKNOWN. */
@@ -190,6 +239,9 @@ static void check_combinations(const struct options *o, struct argp_state *st)
 	if ((o->prometheus || o->textfile) && (o->check || o->records))
 		argp_error(st, "--prometheus and --textfile export events: not with --check "
 			       "or --records");
+	if (o->verdict.n && (o->check || o->records))
+		argp_error(st, "--fail-on-loss, --max-latency and --expect-events judge events: "
+			       "not with --check or --records");
 	if (o->genl_only && o->force_kprobe)
 		argp_error(st, "--genl-only loads no probes: --kprobes makes no sense with it");
 	if (o->interval_s && o->duration_s && o->interval_s > o->duration_s)
@@ -205,6 +257,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 		o->verbose |= key == 'v';
 		return 0;
 	}
+	if (parse_verdict_arg(key, arg, st, &o->verdict) == 0)
+		return 0;
 	switch (key) {
 	case 'i':
 		o->interval_s = parse_ulong(arg, 1, INT_MAX, st, "interval");

@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #include "report.h"
+#include "verdict.h"
 
 struct options {
 	unsigned int interval_s;  /* -i: print and reset every N seconds, 0 = at exit */
@@ -29,6 +30,7 @@ struct options {
 	unsigned int rcvbuf;	  /* --rcvbuf: netlink socket receive buffer, bytes */
 	const char *prometheus;	  /* --prometheus [ADDR:]PORT: serve /metrics */
 	const char *textfile;	  /* --textfile PATH: the same, rewritten every -i and at exit */
+	struct verdict_cfg verdict; /* --fail-on-loss, --max-latency, --expect-events */
 };
 
 /*

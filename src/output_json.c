@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * JSON lines. Only numbers and strings we generate ourselves (names from
- * fixed tables, addresses from inet_ntop), so no escaping is needed.
+ * JSON lines. Numbers and strings we generate ourselves (names from fixed
+ * tables, addresses from inet_ntop) need no escaping; the one string a user
+ * wrote, a verdict option, goes through json_str().
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -12,6 +13,7 @@
 #include "names.h"
 #include "output.h"
 #include "probes.h"
+#include "verdict.h"
 
 static const char *const stage_keys[STAGE_MAX] = {
 	[STAGE_TOTAL] = "latency_ns",
@@ -138,6 +140,47 @@ static void json_probes(FILE *f, const struct probe_set *ps)
 	fputc('}', f);
 }
 
+/* A string as a JSON value: the one field the user wrote (a verdict option) */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* "verdict":{"pass":B,"checks":[{"option":"--max-latency=created:p99=5ms",...}]} */
+static void json_verdict(FILE *f, const struct verdict *v)
+{
+	char lbl[16];
+
+	fprintf(f, ",\"verdict\":{\"pass\":%s,\"checks\":[", v->pass ? "true" : "false");
+	for (int i = 0; i < v->n; i++) {
+		const struct verdict_check *c = &v->check[i];
+		const struct verdict_rule *r = c->rule;
+
+		fprintf(f, "%s{\"option\":", i ? "," : "");
+		json_str(f, r->text);
+		fprintf(f, ",\"event\":\"%s\"",
+			r->type == VERDICT_ALL
+				? "all"
+				: event_label((unsigned int)r->type, lbl, sizeof(lbl)));
+		if (c->have_value)
+			fprintf(f, ",\"value\":%llu", c->value);
+		else
+			fputs(",\"value\":null", f);
+		fprintf(f, ",\"limit\":%llu,\"pass\":%s}", (unsigned long long)r->limit,
+			c->pass ? "true" : "false");
+	}
+	fputs("]}", f);
+}
+
 void json_summary(FILE *f, const struct report_view *v, const struct run_info *info)
 {
 	bool first = true;
@@ -165,5 +208,7 @@ void json_summary(FILE *f, const struct report_view *v, const struct run_info *i
 			info->corr->loose);
 	if (info->probes)
 		json_probes(f, info->probes);
+	if (info->verdict)
+		json_verdict(f, info->verdict);
 	fprintf(f, "}\n");
 }

@@ -30,6 +30,7 @@
 
 struct corr_stats;
 struct probe_set;
+struct verdict;
 
 enum units {
 	UNITS_NSECS,
@@ -75,6 +76,7 @@ struct run_info {
 	const struct corr_stats *corr;	/* NULL with --genl-only */
 	const struct probe_set *probes; /* NULL with --genl-only */
 	const char *kernel;		/* uname -r, for build_info */
+	const struct verdict *verdict;	/* at exit, when thresholds were given */
 };
 
 struct report {

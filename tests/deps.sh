@@ -10,6 +10,7 @@ PKGS=(
 	libmicrohttpd-dev                   # --prometheus: GET /metrics inside the epoll loop
 	prometheus curl                     # tests/host/prometheus.sh: promtool, scrapes
 	clang-format groff-base man-db      # make lint / make format; man page checks
+	shellcheck                          # make lint: every shell script
 	iproute2 jq                         # host tests: netns, veth, ip mptcp monitor; JSON checks
 	qemu-system-x86 busybox-static cpio # VM tests: TCG guests on a busybox initramfs
 	xz-utils zstd lz4 kmod file         # kernel/module extraction (6.1 cloud: lz4), modinfo

@@ -19,14 +19,8 @@ set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
-. "$ROOT/tests/lib/netns.sh"
-# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
-. "$ROOT/tests/lib/tap.sh"
-# shellcheck source-path=SCRIPTDIR source=../lib/work.sh
-. "$ROOT/tests/lib/work.sh"
-# shellcheck source-path=SCRIPTDIR source=../lib/monitor.sh
-. "$ROOT/tests/lib/monitor.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$ROOT/tests/lib/lib.sh"
 
 TRAFGEN=${TRAFGEN:-$ROOT/build/static/trafgen}
 SECS=${SECS:-1}
@@ -41,16 +35,13 @@ churn() { "$TRAFGEN" --server-netns "$S" --client-netns "$C" --churn "$SECS" "$@
 # monitor_lines: events printed by both monitors so far
 monitor_lines() { cat "$WORK/mon.$EVLAT_NS_SERVER" "$WORK/mon.$EVLAT_NS_CLIENT" | wc -l; }
 
+monitors_have() { [ "$(monitor_lines)" -ge "$1" ]; }
+
 # wait_lines N: until the monitors have printed N lines (or more), at most WAIT_S
 wait_lines()
 {
-	local deadline=$(($(now_ms) + WAIT_S * 1000))
-
-	until [ "$(monitor_lines)" -ge "$1" ]; do
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.1
-	done
-	sleep 0.3 # and nothing more comes
+	wait_for "$WAIT_S" monitors_have "$1" || return 1
+	sleep 0.3 # and nothing more comes: the count is checked for equality
 }
 
 # monitored WHAT [TRAFGEN FLAGS]: events= against both monitors' lines
@@ -100,4 +91,4 @@ check "--sink: sink_drops=0" test "${drops:-x}" = 0
 rc=$?
 check "--sink without --churn: usage error (exit 1, got $rc)" test $rc -eq 1
 
-tap_done
+results_done

@@ -8,8 +8,8 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 EVLAT=${EVLAT:-$ROOT/mptcp-evlat}
-# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
-. "$ROOT/tests/lib/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$ROOT/tests/lib/lib.sh"
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 
@@ -66,4 +66,4 @@ fi
 version_ok() { "$EVLAT" --version | grep -Eq '^mptcp-evlat [0-9]+\.[0-9]+\.[0-9]+$'; }
 check "--version" version_ok
 
-tap_done
+results_done

@@ -5,27 +5,20 @@
 # multicast by the kernel to the "mptcp_pm_events" genl group of the namespace
 # trafgen names, with the token trafgen names.
 #
-# Two namespaces (tests/lib/netns.sh), one `ip mptcp monitor` in each, trafgen
+# Two namespaces (tests/lib/lib.sh), one `ip mptcp monitor` in each, trafgen
 # with --expect, then each expected (netns, event, token) is matched against
 # the monitor of that netns, as a multiset. Events the monitors saw beyond the
 # expectations are reported, not failed: trafgen lists only what it is sure of.
 #
-# Environment: TRAFGEN (default build/static/trafgen, built into the work
-# directory if missing), CONNS (default 3), IP (default ip), KEEP=1 keeps
+# Environment: TRAFGEN (default build/static/trafgen, built by make if missing), CONNS (default 3), IP (default ip), KEEP=1 keeps
 # the work directory.
 
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
-. "$ROOT/tests/lib/netns.sh"
-# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
-. "$ROOT/tests/lib/tap.sh"
-# shellcheck source-path=SCRIPTDIR source=../lib/work.sh
-. "$ROOT/tests/lib/work.sh"
-# shellcheck source-path=SCRIPTDIR source=../lib/monitor.sh
-. "$ROOT/tests/lib/monitor.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$ROOT/tests/lib/lib.sh"
 
 CONNS=${CONNS:-3}
 TRAFGEN=${TRAFGEN:-$ROOT/build/static/trafgen}
@@ -34,16 +27,11 @@ EVENTS="created established closed announced removed sub_established sub_closed
 	sub_priority listener_created listener_closed"
 
 
-# The same command as the Makefile's build/static/trafgen rule.
+# by the Makefile's rule; a TRAFGEN given from elsewhere must exist already
 build_trafgen()
 {
-	local src=$ROOT/tests/trafgen
-
 	[ -x "$TRAFGEN" ] && return 0
-	TRAFGEN=$WORK/trafgen
-	echo "# building $TRAFGEN"
-	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o "$TRAFGEN" \
-		"$src/trafgen.c" "$src/pm_genl.c" "$src/mptcp_obs.c"
+	[ "$TRAFGEN" = "$ROOT/build/static/trafgen" ] && evlat_build build/static/trafgen
 }
 
 # Match expectations ($1) against both monitors' output: "seen INO EVENT
@@ -85,16 +73,10 @@ match_expect()
 	   ino="$INO_C" "$WORK/pairs.$EVLAT_NS_CLIENT" phase=expect "$1"
 }
 
-# Wait until the monitors have printed every expected event, or WAIT_S.
-wait_monitors()
-{
-	local deadline=$(($(now_ms) + WAIT_S * 1000))
+all_seen() { ! match_expect "$WORK/expect" | grep -q '^missing'; }
 
-	while match_expect "$WORK/expect" | grep -q '^missing'; do
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
+# Wait until the monitors have printed every expected event, or WAIT_S.
+wait_monitors() { wait_for "$WAIT_S" all_seen; }
 
 ns_name()
 {
@@ -229,7 +211,7 @@ main()
 	check "matcher flags an event moved to the wrong netns" check_mutant
 	report_counts
 	echo "# total $(($(now_ms) - t0)) ms"
-	tap_done
+	results_done
 }
 
 main "$@"

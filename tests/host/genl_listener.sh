@@ -7,26 +7,22 @@
 #     no privileges (-EPERM for setns, and for joining the group in our netns);
 #   - family and group ids as the genl controller lists them (`genl ctrl`),
 #     netns inode as stat(1) prints it;
-#   - one listener per namespace of tests/lib/netns.sh sees every event trafgen
+#   - one listener per namespace of tests/lib/lib.sh sees every event trafgen
 #     says it caused, in the right namespace, with the right token, nothing
 #     undecodable, recv_ns stamps non-decreasing;
 #   - a listener with a tiny receive buffer that is not read while trafgen runs
 #     counts the overflow (ENOBUFS), loses exactly what the kernel says it
 #     dropped, and keeps receiving afterwards.
 #
-# Environment: TRAFGEN (build/static/trafgen), TOOLS (build/tools; genl_listen
-# is built there when missing), IP (ip), KEEP=1 keeps the work directory.
+# Environment: TRAFGEN (build/static/trafgen), TOOLS (build/tools; make builds
+# genl_listen there), IP (ip), KEEP=1 keeps the work directory.
 
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
-. "$ROOT/tests/lib/netns.sh"
-# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
-. "$ROOT/tests/lib/tap.sh"
-# shellcheck source-path=SCRIPTDIR source=../lib/work.sh
-. "$ROOT/tests/lib/work.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$ROOT/tests/lib/lib.sh"
 
 TRAFGEN=${TRAFGEN:-$ROOT/build/static/trafgen}
 TOOLS=${TOOLS:-$ROOT/build/tools}
@@ -34,33 +30,18 @@ LISTEN=$TOOLS/genl_listen
 WAIT_S=5
 LPID=
 
-# before work_cleanup (tests/lib/work.sh): the listener's stdin, then the listener
+# before work_cleanup (tests/lib/lib.sh): the listener's stdin, then the listener
 work_on_exit()
 {
 	exec 3>&- 2>/dev/null
 	[ -n "$LPID" ] && kill "$LPID" 2>/dev/null && wait "$LPID" 2>/dev/null
 }
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
-wait_for()
-{
-	local deadline=$(($(now_ms) + WAIT_S * 1000))
-
-	until "$@"; do
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
-
-# The same commands as the Makefile's rules (or tests/tools/capture.sh).
+# by the Makefile's rules; TOOLS and TRAFGEN given from elsewhere must exist already
 build()
 {
-	mkdir -p "$TOOLS" || return 1
-	[ -x "$LISTEN" ] || gcc -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter \
-		-I"$ROOT/include" -I"$ROOT/src" -o "$LISTEN" "$ROOT/tests/tools/genl_listen.c" \
-		"$ROOT/src/genl.c" "$ROOT/src/nl_decode.c" "$ROOT/src/names.c" "$ROOT/src/line.c" -lmnl || return 1
-	[ -x "$TRAFGEN" ] || make -C "$ROOT" build/static/trafgen >/dev/null
+	evlat_build build/tools/genl_listen build/static/trafgen || return 1
+	[ -x "$LISTEN" ] && [ -x "$TRAFGEN" ]
 }
 
 # field KEY LINE: the value of KEY=... in LINE
@@ -80,7 +61,7 @@ test_open_errors()
 	out=$("$LISTEN" open "$WORK/file")
 	check "a file that is not a netns: -EINVAL (open=-22)" [ "$(field open "$out")" = -22 ]
 	if ! command -v setpriv >/dev/null; then
-		echo "# setpriv missing: privilege checks skipped"
+		skip "unprivileged opens" "no setpriv (util-linux) here"
 		return
 	fi
 	out=$(as_nobody "$LISTEN" open "$(evlat_netns_path "$EVLAT_NS_SERVER")")
@@ -114,7 +95,7 @@ test_open_ids()
 		[ "$(field rcvbuf "$out")" -ge $((4 << 20)) ]
 	ids=$(ctrl_ids)
 	if [ -z "$ids" ]; then
-		echo "# genl ctrl unavailable: ids not cross-checked"
+		skip "family and group ids as genl ctrl lists them" "genl ctrl unavailable"
 	else
 		check "family and group ids as genl ctrl lists them ($ids)" \
 			[ "$(field family_id "$out") $(field group_id "$out")" = "$ids" ]
@@ -141,7 +122,7 @@ start_listener()
 	"$LISTEN" listen "$@" <"$WORK/ctl" >"$out" 2>"$out.err" &
 	LPID=$!
 	exec 3>"$WORK/ctl"
-	wait_for grep -q '^ready$' "$out"
+	wait_for "$WAIT_S" grep -q '^ready$' "$out"
 }
 
 stop_listener()
@@ -212,7 +193,7 @@ test_events()
 		--client-netns "$(evlat_netns_path "$EVLAT_NS_CLIENT")" --conns 3 \
 		--expect "$WORK/expect" 2>"$WORK/trafgen.err" || bail "trafgen failed"
 	n_exp=$(grep -c '^expect' "$WORK/expect")
-	wait_for all_seen "$WORK/expect" "$out"
+	wait_for "$WAIT_S" all_seen "$WORK/expect" "$out"
 	check "listener exits cleanly" stop_listener
 	check "every one of $n_exp events trafgen caused was received, right netns and token" \
 		all_seen "$WORK/expect" "$out"
@@ -248,7 +229,7 @@ test_overrun()
 		--expect "$WORK/expect2" 2>>"$WORK/trafgen.err" || bail "trafgen failed"
 	echo go >&3
 	echo stats >&3
-	wait_for grep -q '^stats' "$out"
+	wait_for "$WAIT_S" grep -q '^stats' "$out"
 	n_exp=$(grep -c "^expect netns=$ino " "$WORK/expect2")
 	n_got=$(stat_of "$ino" msgs "$out")
 	n_drop=$(stat_of "$ino" drops "$out")
@@ -261,7 +242,7 @@ test_overrun()
 	"$TRAFGEN" --server-netns "$(evlat_netns_path "$EVLAT_NS_SERVER")" \
 		--client-netns "$(evlat_netns_path "$EVLAT_NS_CLIENT")" --conns 1 \
 		--expect "$WORK/expect3" 2>>"$WORK/trafgen.err" || bail "trafgen failed"
-	wait_for grep -q "token=$(awk -v i="$ino" '$2 == "netns=" i { sub(/^token=/, "", $4);
+	wait_for "$WAIT_S" grep -q "token=$(awk -v i="$ino" '$2 == "netns=" i { sub(/^token=/, "", $4);
 		print $4; exit }' "$WORK/expect3")" "$out"
 	check "listener exits cleanly after the overflow" stop_listener
 	check "events still arrive after the overflow" \
@@ -280,7 +261,7 @@ main()
 	test_open_ids
 	test_events
 	test_overrun
-	tap_done
+	results_done
 }
 
 main "$@"

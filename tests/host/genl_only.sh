@@ -10,12 +10,8 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-# shellcheck source=../lib/netns.sh
-. "$ROOT/tests/lib/netns.sh"
-# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
-. "$ROOT/tests/lib/tap.sh"
-# shellcheck source-path=SCRIPTDIR source=../lib/work.sh
-. "$ROOT/tests/lib/work.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$ROOT/tests/lib/lib.sh"
 
 EVLAT=${EVLAT:-$ROOT/mptcp-evlat}
 TRAFGEN=${TRAFGEN:-$ROOT/build/static/trafgen}
@@ -26,23 +22,24 @@ work_start genl-only
 rc=$?
 check "default mode on this kernel exits 6 (BPF refused), got $rc" [ "$rc" -eq 6 ]
 check "one error line" [ "$(wc -l <"$WORK/refused.err")" -eq 1 ]
-grep -q -- '--genl-only' "$WORK/refused.err" && ok "the message points to --genl-only" ||
-	not_ok "the message points to --genl-only: $(cat "$WORK/refused.err")"
+grep -q -- '--genl-only' "$WORK/refused.err"
+check_rc "the message points to --genl-only: $(cat "$WORK/refused.err")" $?
 
 # --- --genl-only in each namespace -------------------------------------------
 evlat_netns_up >"$WORK/netns.log" 2>&1 || bail "netns up"
-for ns in evs evc; do
+for ns in "$EVLAT_NS_SERVER" "$EVLAT_NS_CLIENT"; do
 	"$EVLAT" --genl-only -N "$ns" -j >"$WORK/$ns.json" 2>"$WORK/$ns.err" &
 	PIDS="$PIDS $!"
 done
-"$EVLAT" --genl-only -N evs >"$WORK/text.out" 2>"$WORK/text.err" &
+"$EVLAT" --genl-only -N "$EVLAT_NS_SERVER" >"$WORK/text.out" 2>"$WORK/text.err" &
 TEXT_PID=$!
 PIDS="$PIDS $TEXT_PID"
-for ns in evs evc; do
-	check "listener up in $ns" wait_line "$WORK/$ns.err" 'listening to mptcp_pm_events'
+for ns in "$EVLAT_NS_SERVER" "$EVLAT_NS_CLIENT"; do
+	check "listener up in $ns" wait_line "$WORK/$ns.err" 'listening to mptcp_pm_events' 10
 done
-wait_line "$WORK/text.err" 'listening'
-"$TRAFGEN" --server-netns /run/netns/evs --client-netns /run/netns/evc --conns 3 \
+check "text listener up" wait_line "$WORK/text.err" 'listening' 10
+"$TRAFGEN" --server-netns "$(evlat_netns_path "$EVLAT_NS_SERVER")" \
+	--client-netns "$(evlat_netns_path "$EVLAT_NS_CLIENT")" --conns 3 \
 	--expect "$WORK/expect.txt" >"$WORK/trafgen.log" 2>&1
 check "trafgen ran" [ $? -eq 0 ]
 sleep 0.3
@@ -50,8 +47,8 @@ for p in $PIDS; do kill -INT "$p"; done
 for p in $PIDS; do wait "$p"; check "mptcp-evlat pid $p exited 0" [ $? -eq 0 ]; done
 PIDS=
 
-for ns in evs evc; do
-	ino=$(stat -L -c %i "/run/netns/$ns")
+for ns in "$EVLAT_NS_SERVER" "$EVLAT_NS_CLIENT"; do
+	ino=$(stat -L -c %i "$(evlat_netns_path "$ns")")
 	check "$ns: every line is valid JSON" jq -e . "$WORK/$ns.json"
 	jq -r 'select(.type=="event") | "\(.netns) \(.event) \(.token // "0x00000000")"' \
 		"$WORK/$ns.json" | sort >"$WORK/$ns.got"
@@ -59,10 +56,11 @@ for ns in evs evc; do
 		print ino, $3, $4 }' "$WORK/expect.txt" | sort >"$WORK/$ns.want"
 	missing=$(comm -23 "$WORK/$ns.want" "$WORK/$ns.got")
 	check "$ns: all $(wc -l <"$WORK/$ns.want") expected events reported" [ -z "$missing" ]
-	[ -z "$missing" ] || printf '  missing: %s\n' $missing
+	[ -z "$missing" ] || printf '%s\n' "$missing" | sed 's/^/  missing: /'
 	check "$ns: every event status is received" \
 		jq -se '[.[] | select(.type=="event") | .status] | all(. == "received")' \
 		"$WORK/$ns.json"
+	# shellcheck disable=SC2016 # $lines is jq's
 	check "$ns: summary counts equal the event lines" jq -se '
 		([.[] | select(.type=="event")] | group_by(.event)
 			| map({key: .[0].event, value: length}) | from_entries) as $lines
@@ -77,12 +75,12 @@ for ev in created established closed sub_established sub_closed; do
 done
 
 # -i 1 -d 3: a summary per interval and one at exit; -T puts a time before each
-"$EVLAT" --genl-only -N evs -i 1 -d 3 -T >"$WORK/interval.out" 2>/dev/null
+"$EVLAT" --genl-only -N "$EVLAT_NS_SERVER" -i 1 -d 3 -T >"$WORK/interval.out" 2>/dev/null
 check "-i 1 -d 3 -T exits 0" [ $? -eq 0 ]
 n=$(grep -Ec '^[0-2][0-9]:[0-5][0-9]:[0-5][0-9] *$' "$WORK/interval.out")
 check "-i 1 -d 3 -T prints 3 timestamped summaries (got $n)" [ "$n" -eq 3 ]
-"$EVLAT" --genl-only -N evs -i 1 -d 2 -j >"$WORK/interval.json" 2>/dev/null
+"$EVLAT" --genl-only -N "$EVLAT_NS_SERVER" -i 1 -d 2 -j >"$WORK/interval.json" 2>/dev/null
 check "-i 1 -d 2 -j prints 2 JSON summaries" \
 	jq -se '[.[] | select(.type=="summary")] | length == 2' "$WORK/interval.json"
 
-tap_done
+results_done

@@ -17,8 +17,8 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
-. "$ROOT/tests/lib/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$ROOT/tests/lib/lib.sh"
 EVLAT=${EVLAT:-$ROOT/mptcp-evlat}
 SO=${NOFAMILY_SO:-$ROOT/build/tools/nofamily_preload.so}
 MSG='no mptcp_pm netlink family'
@@ -84,7 +84,7 @@ if command -v genl >/dev/null; then
 		show genl
 	fi
 else
-	echo "# genl (iproute2) missing: the controller's answer is not checked directly"
+	skip "genl ctrl get name mptcp_pm with the shim" "no genl (iproute2) here"
 fi
 
 expect_missing "default mode" default -d 1
@@ -125,4 +125,4 @@ else
 	show check.ctl
 fi
 
-tap_done
+results_done

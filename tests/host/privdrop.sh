@@ -12,12 +12,8 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-# shellcheck source=../lib/netns.sh
-. "$ROOT/tests/lib/netns.sh"
-# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
-. "$ROOT/tests/lib/tap.sh"
-# shellcheck source-path=SCRIPTDIR source=../lib/work.sh
-. "$ROOT/tests/lib/work.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$ROOT/tests/lib/lib.sh"
 
 EVLAT=${EVLAT:-$ROOT/mptcp-evlat}
 TRAFGEN=${TRAFGEN:-$ROOT/build/static/trafgen}
@@ -51,7 +47,7 @@ run_case() {
 		2>"$WORK/$name.err" &
 	pid=$!
 	PIDS="$PIDS $pid"
-	if ! wait_line "$WORK/$name.err" 'listening to mptcp_pm_events'; then
+	if ! wait_line "$WORK/$name.err" 'listening to mptcp_pm_events' 10; then
 		not_ok "$name: listener up: $(cat "$WORK/$name.err")"
 		return
 	fi
@@ -73,7 +69,8 @@ run_case() {
 	check "$name: every thread has no capability ($(tr '\n' ' ' <"$WORK/$name.threads"))" \
 		[ "$(cat "$WORK/$name.threads")" = "$ZERO" ]
 
-	"$TRAFGEN" --server-netns /run/netns/evs --client-netns /run/netns/evc --conns 3 \
+	"$TRAFGEN" --server-netns "$(evlat_netns_path "$EVLAT_NS_SERVER")" \
+		--client-netns "$(evlat_netns_path "$EVLAT_NS_CLIENT")" --conns 3 \
 		--expect "$WORK/$name.expect" >"$WORK/$name.trafgen" 2>&1
 	check "$name: trafgen ran after the drop" [ $? -eq 0 ]
 	wait "$pid"
@@ -82,7 +79,7 @@ run_case() {
 	check "$name: mptcp-evlat -d $DURATION exited 0 (got $rc)" [ "$rc" -eq 0 ]
 	check "$name: every line is valid JSON" jq -e . "$WORK/$name.json"
 
-	ino=$(stat -L -c %i "/run/netns/$ns")
+	ino=$(stat -L -c %i "$(evlat_netns_path "$ns")")
 	jq -r 'select(.type=="event") | "\(.event) \(.token // "0x00000000")"' \
 		"$WORK/$name.json" | sort >"$WORK/$name.got"
 	awk -v ino="$ino" '$2 == "netns=" ino { sub("event=", "", $3); sub("token=", "", $4);
@@ -103,11 +100,11 @@ done
 evlat_netns_up >"$WORK/netns.log" 2>&1 || bail "netns up: $(cat "$WORK/netns.log")"
 
 # plain root: with CAP_SETPCAP the bounding set is emptied as well
-run_case root evs "$ZERO" --
+run_case root "$EVLAT_NS_SERVER" "$ZERO" --
 
 # the unit's situation: no CAP_SETPCAP, so the bounding set stays as given
 # (CAP_NET_ADMIN 12: join, SO_RCVBUFFORCE; CAP_SYS_ADMIN 21: setns for -N)
-run_case bounded evc 0000000000201000 -- \
+run_case bounded "$EVLAT_NS_CLIENT" 0000000000201000 -- \
 	setpriv --bounding-set=-all,+net_admin,+sys_admin --inh-caps=-all
 
-tap_done
+results_done

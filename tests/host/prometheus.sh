@@ -12,11 +12,9 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
-. "$ROOT/tests/lib/tap.sh"
-# shellcheck source-path=SCRIPTDIR source=../lib/work.sh
-. "$ROOT/tests/lib/work.sh"
-TAP_QUIET=1 # check discards the commands' stderr as well as their stdout
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$ROOT/tests/lib/lib.sh"
+CHECK_QUIET=1 # check discards the commands' stderr as well as their stdout
 DEMO=${PROM_DEMO:-$ROOT/build/tools/prom_demo}
 CT='text/plain; version=0.0.4; charset=utf-8'
 
@@ -71,7 +69,8 @@ check "prom_demo serves on port $P" start main -t "$WORK/mptcp_evlat.prom" "$P"
 
 # --- the scrape ---------------------------------------------------------------
 r=$(http GET "$BASE/metrics")
-[ "$r" = "200 $CT" ] && ok "GET /metrics: 200, $CT" || not_ok "GET /metrics: '$r'"
+[ "$r" = "200 $CT" ]
+check_rc "GET /metrics: '$r', want 200, $CT" $?
 cp "$WORK/body" "$WORK/scrape.prom"
 echo "    scrape: $(wc -c <"$WORK/scrape.prom") bytes, $(grep -vc '^#' "$WORK/scrape.prom") samples"
 check "promtool check metrics: the scrape" promtool_ok "$WORK/scrape.prom"
@@ -80,12 +79,13 @@ check "promtool check metrics: tests/data/prom/small.prom" \
 	promtool_ok "$ROOT/tests/data/prom/small.prom"
 check "the textfile is the scrape" cmp "$WORK/scrape.prom" "$WORK/mptcp_evlat.prom"
 leftover=$(find "$WORK" -name '*.tmp.*')
-[ -z "$leftover" ] && ok "no temporary textfile left" || not_ok "left behind: $leftover"
+[ -z "$leftover" ]
+check_rc "no temporary textfile left${leftover:+: $leftover}" $?
 for m in mptcp_evlat_event_latency_seconds mptcp_evlat_events_total \
 	mptcp_evlat_netlink_overruns_total mptcp_evlat_ringbuf_drops_total \
 	mptcp_evlat_probe_attached mptcp_evlat_build_info; do
 	check "$m: HELP, TYPE and samples" eval "grep -q '^# HELP $m ' '$WORK/scrape.prom' &&
-		grep -q '^# TYPE $m ' '$WORK/scrape.prom' && grep -q '^$m[{_ ]' '$WORK/scrape.prom'"
+		grep -q '^# TYPE $m ' '$WORK/scrape.prom' && grep -q '^${m}[{_ ]' '$WORK/scrape.prom'"
 done
 
 # --- other requests -----------------------------------------------------------
@@ -93,7 +93,7 @@ r=$(http GET "$BASE/")
 check "GET / is 404 ($r)" [ "${r%% *}" = 404 ]
 r=$(http GET "$BASE/metricsx")
 check "GET /metricsx is 404 ($r)" [ "${r%% *}" = 404 ]
-r=$(http GET "$BASE/metrics?name[]=up")
+r=$(http GET "${BASE}/metrics?name[]=up")
 check "a query string is ignored ($r)" [ "${r%% *}" = 200 ]
 r=$(http POST "$BASE/metrics" -d x=1 -D "$WORK/post.hdr")
 check "POST /metrics is 405 ($r)" [ "${r%% *}" = 405 ]
@@ -101,7 +101,14 @@ check "405 says Allow: GET, HEAD" grep -qi '^Allow: GET, HEAD' "$WORK/post.hdr"
 r=$(http PUT "$BASE/metrics" --data-binary @"$WORK/scrape.prom")
 check "PUT /metrics with a body is 405 ($r)" [ "${r%% *}" = 405 ]
 r=$(http HEAD "$BASE/metrics" -I)
-check "HEAD /metrics: 200, no body ($r)" [ "$r" = "200 $CT" ] && [ ! -s "$WORK/body" ]
+check "HEAD /metrics: 200, $CT ($r)" [ "$r" = "200 $CT" ]
+# curl reads no body after a HEAD: ask over a raw HTTP/1.0 connection (closed by the server
+# after the reply) and count the bytes after the headers
+exec 8<>/dev/tcp/127.0.0.1/"$P" && printf 'HEAD /metrics HTTP/1.0\r\n\r\n' >&8
+timeout 5 cat <&8 >"$WORK/head.raw"
+exec 8>&-
+n=$(awk 'b { n += length($0) + 1 } /^\r?$/ { b = 1 } END { print b ? n + 0 : -1 }' "$WORK/head.raw")
+check "HEAD /metrics over HTTP/1.0: no body after the headers ($n bytes)" [ "$n" = 0 ]
 curl -sv -o /dev/null -o /dev/null "$BASE/metrics" "$BASE/metrics" 2>"$WORK/keepalive.log"
 check "a second scrape reuses the connection" grep -q 'Re-using existing connection' \
 	"$WORK/keepalive.log"
@@ -111,12 +118,13 @@ exec 7<>/dev/tcp/127.0.0.1/"$P" && printf 'GET /metr' >&7
 t0=$(date +%s%N)
 r=$(http GET "$BASE/metrics")
 ms=$((($(date +%s%N) - t0) / 1000000))
-check "a scrape beside a stalled client: $r in $ms ms" [ "${r%% *}" = 200 ] && [ "$ms" -lt 1000 ]
+[ "${r%% *}" = 200 ] && [ "$ms" -lt 1000 ]
+check_rc "a scrape beside a stalled client: $r in $ms ms" $?
 exec 7>&-
 
 # --- where it listens -----------------------------------------------------------
 socks=$(ss -ltnH "sport = :$P" | awk '{ print $4 }')
-check "'$P' listens on 127.0.0.1:$P only (ss: $(echo $socks))" [ "$socks" = "127.0.0.1:$P" ]
+check "'$P' listens on 127.0.0.1:$P only (ss: ${socks//$'\n'/ })" [ "$socks" = "127.0.0.1:$P" ]
 "$DEMO" -s 1 "$P" >"$WORK/busy.out" 2>"$WORK/busy.err"
 rc=$?
 check "the same port again: exit 1, got $rc" [ "$rc" -eq 1 ]
@@ -143,7 +151,7 @@ if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
 	r=$(http GET "http://[::1]:$P6/metrics")
 	check "GET http://[::1]:$P6/metrics: $r" [ "$r" = "200 $CT" ]
 else
-	ok "# skip [::1]: no IPv6 loopback on this host"
+	skip "[::1]" "no IPv6 loopback on this host"
 fi
 
 # --- the --genl-only shape: no probes, no latency ---------------------------------
@@ -167,4 +175,4 @@ wait "$main_pid"
 rc=$?
 check "SIGTERM: exit 0, got $rc" [ "$rc" -eq 0 ]
 check "the textfile is written again at exit" cmp "$WORK/scrape.prom" "$WORK/mptcp_evlat.prom"
-tap_done
+results_done

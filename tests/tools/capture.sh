@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Record real mptcp_pm_events datagrams, and what `ip mptcp monitor` printed
-# for the same events, in both namespaces of tests/lib/netns.sh. The files
+# for the same events, in both namespaces of tests/lib/lib.sh. The files
 # feed tests/unit/test_nl_decode.c; tests/data/README.md describes them.
 #
 #   tests/tools/capture.sh [OUT_DIR]        (root; OUT_DIR: tests/data)
@@ -18,14 +18,14 @@
 #          join is bound to evc2, SUB_ESTABLISHED carries if_idx
 #
 # Environment: TRAFGEN (build/static/trafgen), TOOLS (build/tools: nlcapture
-# and mptcp_pair, built there when missing), IP (ip).
+# and mptcp_pair; make builds them in build/tools), IP (ip).
 
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
-. "$ROOT/tests/lib/netns.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$ROOT/tests/lib/lib.sh"
 
 OUT=${1:-$ROOT/tests/data}
 TOOLS=${TOOLS:-$ROOT/build/tools}
@@ -41,38 +41,11 @@ die()
 	exit 1
 }
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
+# the Makefile's rules; TOOLS and TRAFGEN given from elsewhere must exist already
 build_tools()
 {
-	local cflags=(-std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter)
-
-	mkdir -p "$TOOLS" || return 1
-	[ -x "$TOOLS/nlcapture" ] || gcc "${cflags[@]}" -I"$ROOT/include" -I"$ROOT/src" \
-		-o "$TOOLS/nlcapture" "$ROOT/tests/tools/nlcapture.c" "$ROOT/src/genl.c" \
-		"$ROOT/src/nl_decode.c" "$ROOT/src/names.c" "$ROOT/src/line.c" -lmnl || return 1
-	[ -x "$TOOLS/mptcp_pair" ] || gcc "${cflags[@]}" -o "$TOOLS/mptcp_pair" \
-		"$ROOT/tests/tools/mptcp_pair.c" || return 1
-	[ -x "$TRAFGEN" ] || make -C "$ROOT" build/static/trafgen >/dev/null || return 1
-}
-
-# Is process $2 in netns $1 subscribed to a genl group? (see tests/host/genl_events.sh)
-monitor_subscribed()
-{
-	evlat_netns_sh "$1" "cat /proc/net/netlink" |
-		awk -v pid="$2" '$2 == 16 && $3 == pid && $4 != "00000000" { f = 1 }
-				 END { exit !f }'
-}
-
-# wait_for CONDITION...: poll until it holds or WAIT_S pass
-wait_for()
-{
-	local deadline=$(($(now_ms) + WAIT_S * 1000))
-
-	until "$@"; do
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
+	evlat_build build/tools/nlcapture build/tools/mptcp_pair build/static/trafgen || return 1
+	[ -x "$TOOLS/nlcapture" ] && [ -x "$TOOLS/mptcp_pair" ] && [ -x "$TRAFGEN" ]
 }
 
 # start NAME NETNS: nlcapture and ip mptcp monitor in NETNS, both subscribed
@@ -87,8 +60,8 @@ start()
 	"$IP" -n "$ns" mptcp monitor >"$OUT/$name.monitor.txt" &
 	pid=$!
 	MON_PIDS="$MON_PIDS $pid"
-	wait_for test -s "$WORK/$name.meta" || die "nlcapture in $ns did not subscribe"
-	wait_for monitor_subscribed "$ns" "$pid" || die "ip mptcp monitor in $ns did not subscribe"
+	wait_for "$WAIT_S" test -s "$WORK/$name.meta" || die "nlcapture in $ns did not subscribe"
+	wait_for "$WAIT_S" monitor_subscribed "$ns" "$pid" || die "ip mptcp monitor in $ns did not subscribe"
 }
 
 lines() { grep -c "$2" "$OUT/$1.monitor.txt"; }
@@ -174,7 +147,7 @@ v6_addresses()
 # matching PATTERN than it had when pair_run started (see BASE)
 one_more()
 {
-	wait_for saw "$1" "$2" $((${BASE[$1 $2]} + 1))
+	wait_for "$WAIT_S" saw "$1" "$2" $((${BASE[$1 $2]} + 1))
 }
 
 # pair_run N LISTEN CONNECT PORT ENDPOINT JOIN [CLIENT_ENDPOINT...]: one

@@ -15,7 +15,7 @@
 
 struct pm_genl {
 	int fd;
-	__u16 family; /* resolved id of "mptcp_pm" */
+	__u16 family;	    /* resolved id of "mptcp_pm" */
 	__u32 events_group; /* id of "mptcp_pm_events", 0 if not found */
 	__u32 seq;
 	char errmsg[128]; /* kernel extack message of the last failure */

@@ -8,26 +8,26 @@
 
 static int check_failed, check_passed;
 
-#define CHECK(cond)                                                                        \
-	do {                                                                               \
-		if (cond) {                                                                \
-			check_passed++;                                                    \
-		} else {                                                                   \
-			check_failed++;                                                    \
-			fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond);  \
-		}                                                                          \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			check_passed++;                                                            \
+		} else {                                                                           \
+			check_failed++;                                                            \
+			fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond);           \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_STR(got, want)                                                               \
-	do {                                                                               \
-		const char *g_ = (got), *w_ = (want);                                      \
-		if (!strcmp(g_, w_)) {                                                     \
-			check_passed++;                                                    \
-		} else {                                                                   \
-			check_failed++;                                                    \
-			fprintf(stderr, "%s:%d: FAIL:\n  got:  %s\n  want: %s\n", __FILE__, \
-				__LINE__, g_, w_);                                         \
-		}                                                                          \
+#define CHECK_STR(got, want)                                                                       \
+	do {                                                                                       \
+		const char *g_ = (got), *w_ = (want);                                              \
+		if (!strcmp(g_, w_)) {                                                             \
+			check_passed++;                                                            \
+		} else {                                                                           \
+			check_failed++;                                                            \
+			fprintf(stderr, "%s:%d: FAIL:\n  got:  %s\n  want: %s\n", __FILE__,        \
+				__LINE__, g_, w_);                                                 \
+		}                                                                                  \
 	} while (0)
 
 /* The plain closing line CI reads; exit status follows it. */

@@ -7,7 +7,8 @@
 # and the full dmesg to the result channel (/dev/ttyS1) and powers off.
 #
 # Host -> guest: kernel command line "evlat.nonce=<hex>"; /etc/evlat/vm.conf (sh assignments:
-# EVLAT_SUITE_SCRIPT, EVLAT_TEST_TIMEOUT, EVLAT_KERNEL_SUITE, EVLAT_KVER).
+# EVLAT_SUITE_SCRIPT, EVLAT_TEST_TIMEOUT, EVLAT_KERNEL_SUITE, EVLAT_KVER, EVLAT_PHASES,
+# EVLAT_KMOD_SKIP).
 # Guest -> host on ttyS1:
 #   EVLAT-BEGIN <nonce> / key=value lines of $EVLAT_RESULT / EVLAT-RC <rc> / EVLAT-UNAME <release>
 #   / EVLAT-END <nonce>, then EVLAT-DMESG-BEGIN <nonce> / dmesg / EVLAT-DMESG-END <nonce>.
@@ -118,13 +119,16 @@ main() {
 	EVLAT_TEST_TIMEOUT=300
 	EVLAT_KERNEL_SUITE=custom
 	EVLAT_KVER=
+	EVLAT_PHASES=
+	EVLAT_KMOD_SKIP=
 	# shellcheck disable=SC1091
 	[ -f /etc/evlat/vm.conf ] && . /etc/evlat/vm.conf
 	EVLAT_RESULT=/tmp/result.kv
 	IP=/usr/sbin/ip
 	HOME=/root
 	TMPDIR=/tmp
-	export EVLAT_RESULT IP HOME TMPDIR EVLAT_SUITE_SCRIPT EVLAT_TEST_TIMEOUT EVLAT_KERNEL_SUITE EVLAT_KVER
+	export EVLAT_RESULT IP HOME TMPDIR EVLAT_SUITE_SCRIPT EVLAT_TEST_TIMEOUT EVLAT_KERNEL_SUITE \
+		EVLAT_KVER EVLAT_PHASES EVLAT_KMOD_SKIP
 	export EVLAT_BIN=/opt/evlat/bin EVLAT_GUEST=/opt/evlat/guest EVLAT_LIB=/opt/evlat/lib
 	: >"$EVLAT_RESULT"
 	hostname evlat-vm

@@ -45,7 +45,8 @@ LIB=/opt/evlat/lib
 IP=${IP:-/usr/sbin/ip}
 JQ="/usr/bin/jq -M"
 BPFTRACE=/usr/bin/bpftrace
-RESULT=${EVLAT_RESULT:-/tmp/result.kv}
+EVLAT_RESULT=${EVLAT_RESULT:-/tmp/result.kv}
+export EVLAT_RESULT IP
 W=/tmp/evlat-bench
 SECONDS_PER_RUN=2 # churn time of one run
 REPS=3
@@ -56,31 +57,11 @@ stuck=0 # tracers that did not stop on SIGINT
 observer_pid='' monitor_pids=''
 PROFILE='' # set in the profile phase: churn_run samples observer_cost around trafgen
 
+# report, alive, wait_line, monitor_subscribed, the namespaces: tests/lib/lib.sh
+# shellcheck source-path=SCRIPTDIR source=../../lib/lib.sh
+. $LIB/lib.sh
 say() { echo "bench: $*"; }
-report() { echo "$1=$2" >>"$RESULT"; say "$1=$2"; }
-ns_path() { echo "/run/netns/$1"; }
-
-# grep_wait FILE REGEX SECS PID: until a line matches, PID alive, SECS at most
-grep_wait() {
-	deadline=$(($(date +%s) + $3))
-	until grep -Eq "$2" "$1" 2>/dev/null; do
-		alive "$4" || return 1
-		[ "$(date +%s)" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
-
-# subscribed NS PID: PID has a generic-netlink socket (protocol 16) in NS that
-# joined a multicast group
-subscribed() {
-	nsenter --net="$(ns_path "$1")" cat /proc/net/netlink |
-		awk -v pid="$2" '$2 == 16 && $3 == pid && $4 != "00000000" { ok = 1 } END { exit !ok }'
-}
-
-# alive PID: running (a child that exited stays a zombie until wait: not alive)
-alive() {
-	st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) && [ "$st" != Z ]
-}
+ns_path() { evlat_netns_path "$1"; }
 
 # signal_wait PID SIGNAL SECS: send SIGNAL, 0 once PID has exited, 1 after SECS
 signal_wait() {
@@ -113,7 +94,7 @@ monitors_start() {
 		"$IP" -n "$ns" mptcp monitor >/dev/null 2>"$W/$tag.$ns.monerr" &
 		monitor_pids="$monitor_pids $!"
 		i=0
-		until subscribed "$ns" $!; do
+		until monitor_subscribed "$ns" $!; do
 			i=$((i + 1))
 			[ $i -lt 100 ] && alive $! || return 1
 			sleep 0.1
@@ -139,21 +120,21 @@ observer_start() {
 	evlat_p16k) set -- "$1" "$2" -N evc --pending 16384 ;;
 	ring*) set -- "$1" "$2" -N evc --json -r "${1#ring}" ;;
 	bpftrace)
-		# the naive design of KERNELS.md: one printf per event, nothing batched
+		# the naive design: one printf per event, nothing batched
 		"$BPFTRACE" -e 'kfunc:mptcp_event { printf("%d\n", args->type); }' \
-			>$W/$2.out 2>$W/$2.err &
+			>$W/"$2".out 2>$W/"$2".err &
 		observer_pid=$!
-		grep_wait $W/$2.out '^Attaching' 120 $observer_pid
+		wait_line $W/"$2".out '^Attaching' 120 $observer_pid
 		return
 		;;
 	*) say "unknown configuration $1"; return 1 ;;
 	esac
 	cfg=$1 tag=$2
 	shift 2
-	$BIN/mptcp-evlat "$@" >$W/$tag.out 2>$W/$tag.err &
+	$BIN/mptcp-evlat "$@" >$W/"$tag".out 2>$W/"$tag".err &
 	observer_pid=$!
 	# --genl-only says "listening to mptcp_pm_events"
-	grep_wait $W/$tag.err 'tracing MPTCP events|listening to mptcp_pm_events' 120 $observer_pid
+	wait_line $W/"$tag".err 'tracing MPTCP events|listening to mptcp_pm_events' 120 $observer_pid
 }
 
 # observer_stop CONFIG TAG: stop it; 1 if it died before (then it observed nothing)
@@ -166,7 +147,7 @@ observer_stop() {
 	done
 	if [ -n "$observer_pid" ]; then
 		if alive "$observer_pid"; then
-			case $1 in evlat* | mon_evlat | genl | ring*) max_into $W/rss.$1 "$(vmhwm "$observer_pid")" ;; esac
+			case $1 in evlat* | mon_evlat | genl | ring*) max_into $W/rss."$1" "$(vmhwm "$observer_pid")" ;; esac
 			if ! signal_wait "$observer_pid" INT 10; then
 				# a background job of this shell has SIGINT ignored: one sent
 				# before the tracer blocks it is lost. Do not hang: TERM, KILL
@@ -194,7 +175,7 @@ observer_stop() {
 # count of their BPF programs (fdinfo; counted while kernel.bpf_stats_enabled=1)
 observer_cost() {
 	for pid in $observer_pid $monitor_pids; do
-		cat "/proc/$pid/schedstat" 2>/dev/null | awk '{ print "cpu", $1 }'
+		awk '{ print "cpu", $1 }' "/proc/$pid/schedstat" 2>/dev/null
 		awk '/^(non)?voluntary_ctxt_switches:/ { print "ctxsw", $2 }' "/proc/$pid/status" 2>/dev/null
 		cat /proc/"$pid"/fdinfo/* 2>/dev/null |
 			awk '$1 == "run_time_ns:" { print "bpf_ns", $2 } $1 == "run_cnt:" { print "bpf_runs", $2 }'
@@ -211,35 +192,35 @@ churn_run() {
 	[ "$cfg" = sink ] && set -- "$@" --sink
 	if ! observer_start "$cfg" "$tag"; then
 		say "$tag: observer did not start"
-		cat $W/$tag.err 2>/dev/null
+		cat $W/"$tag".err 2>/dev/null
 		observer_stop "$cfg" "$tag"
 		incomplete=$((incomplete + 1))
 		return 1
 	fi
-	[ -n "$PROFILE" ] && observer_cost >$W/$tag.cost0
+	[ -n "$PROFILE" ] && observer_cost >$W/"$tag".cost0
 	$BIN/trafgen --server-netns "$(ns_path evs)" --client-netns "$(ns_path evc)" \
-		--churn $SECONDS_PER_RUN "$@" >$W/$tag.churn 2>&1
+		--churn "$SECONDS_PER_RUN" "$@" >$W/"$tag".churn 2>&1
 	trc=$?
-	[ -n "$PROFILE" ] && observer_cost >$W/$tag.cost1
+	[ -n "$PROFILE" ] && observer_cost >$W/"$tag".cost1
 	observer_stop "$cfg" "$tag"
 	orc=$?
-	line=$(grep '^churn ' $W/$tag.churn)
+	line=$(grep '^churn ' $W/"$tag".churn)
 	rate=$(echo "$line" | sed -n 's/.* rate=\([0-9.]*\)\/s.*/\1/p')
 	say "$tag: $line"
 	if [ $trc -ne 0 ] || [ $orc -ne 0 ] || [ -z "$rate" ]; then
 		say "$tag: incomplete (trafgen exit $trc, observer $orc)"
-		cat $W/$tag.churn
+		cat $W/"$tag".churn
 		incomplete=$((incomplete + 1))
 		return 1
 	fi
-	echo "$rate" >>$W/rates.$cfg.$var
+	echo "$rate" >>$W/rates."$cfg"."$var"
 	echo "$var $cfg $rate ${tag##*.}" >>$W/seq
 	sd=$(echo "$line" | sed -n 's/.* sink_drops=\([0-9]*\).*/\1/p')
 	if [ -n "$sd" ] && [ "$sd" -ne 0 ]; then
 		say "$tag: the sink dropped $sd events: its floor is too low"
 		incomplete=$((incomplete + 1))
 	fi
-	echo "$line" >$W/$tag.line
+	echo "$line" >$W/"$tag".line
 	return 0
 }
 
@@ -270,10 +251,10 @@ PHASES="ratios subflows ringbuf rss profile"
 bracketed() {
 	variant=$1 round=$2 slot=1
 	shift 2
-	churn_run none "$variant" none.$variant.$round.0
+	churn_run none "$variant" none."$variant"."$round".0
 	for config in "$@"; do
-		churn_run "$config" "$variant" $config.$variant.$round
-		churn_run none "$variant" none.$variant.$round.$slot
+		churn_run "$config" "$variant" "$config"."$variant"."$round"
+		churn_run none "$variant" none."$variant"."$round".$slot
 		slot=$((slot + 1))
 	done
 }
@@ -302,7 +283,7 @@ over() {
 
 phase_ratios() {
 	r=1
-	while [ $r -le $REPS ]; do
+	while [ $r -le "$REPS" ]; do
 		# shellcheck disable=SC2086 # TRACED is a list
 		bracketed plain $r $TRACED
 		want_phase subflows && bracketed subflows $r evlat
@@ -311,13 +292,13 @@ phase_ratios() {
 	report bench_rate_none "$(median $W/rates.none.plain)"
 	report bench_rate_none_runs "$(runs $W/rates.none.plain)"
 	for cfg in $TRACED; do
-		[ -s $W/rates.$cfg.plain ] || continue
-		report bench_rate_$cfg "$(median $W/rates.$cfg.plain)"
-		report bench_rate_${cfg}_runs "$(runs $W/rates.$cfg.plain)"
-		ratios plain $cfg >$W/rr.$cfg.plain
-		cut -d' ' -f2 $W/rr.$cfg.plain >$W/ratios.$cfg.plain
-		report bench_ratio_$cfg "$(median $W/ratios.$cfg.plain)"
-		report bench_ratio_${cfg}_runs "$(runs $W/ratios.$cfg.plain)"
+		[ -s $W/rates."$cfg".plain ] || continue
+		report bench_rate_"$cfg" "$(median $W/rates."$cfg".plain)"
+		report bench_rate_"${cfg}"_runs "$(runs $W/rates."$cfg".plain)"
+		ratios plain "$cfg" >$W/rr."$cfg".plain
+		cut -d' ' -f2 $W/rr."$cfg".plain >$W/ratios."$cfg".plain
+		report bench_ratio_"$cfg" "$(median $W/ratios."$cfg".plain)"
+		report bench_ratio_"${cfg}"_runs "$(runs $W/ratios."$cfg".plain)"
 	done
 	# the kernel builds and multicasts events only while someone listens: each
 	# observer against the floor (sink) and against one monitor in evc (same
@@ -325,10 +306,10 @@ phase_ratios() {
 	for ref in sink monitor1 monitor; do
 		[ -s $W/rr.$ref.plain ] || continue
 		for cfg in $TRACED; do
-			[ "$cfg" != $ref ] && [ -s $W/rr.$cfg.plain ] || continue
-			over $W/rr.$cfg.plain $W/rr.$ref.plain >$W/ratios.$cfg.vs.$ref
-			report bench_ratio_${cfg}_vs_$ref "$(median $W/ratios.$cfg.vs.$ref)"
-			report bench_ratio_${cfg}_vs_${ref}_runs "$(runs $W/ratios.$cfg.vs.$ref)"
+			if [ "$cfg" = $ref ] || [ ! -s $W/rr."$cfg".plain ]; then continue; fi
+			over $W/rr."$cfg".plain $W/rr.$ref.plain >$W/ratios."$cfg".vs.$ref
+			report bench_ratio_"${cfg}"_vs_$ref "$(median $W/ratios."$cfg".vs.$ref)"
+			report bench_ratio_"${cfg}"_vs_${ref}_runs "$(runs $W/ratios."$cfg".vs.$ref)"
 		done
 	done
 	[ -x $BPFTRACE ] || report bpftrace unavailable
@@ -347,12 +328,12 @@ phase_ratios() {
 	# the tracer kept up: delivered in evc what the kernel emitted there
 	# (3 events per connection in evc, 5 with --subflows), lost nothing
 	drops=0 lost=0 recs=0 got=0 want=0
-	for f in $W/evlat.*.out $W/evlat_all.*.out; do
+	for f in "$W"/evlat.*.out "$W"/evlat_all.*.out; do
 		[ -f "$f" ] || continue
 		t=${f%.out}
 		per=3
 		case $t in *.subflows.*) per=5 ;; esac
-		d=$(text_drops "$f") n=$(text_records "$f") c=$(field $t.line conns)
+		d=$(text_drops "$f") n=$(text_records "$f") c=$(field "$t".line conns)
 		drops=$((drops + ${d:-0})) recs=$((recs + ${n:-0}))
 		lost=$((lost + $(text_lost "$f"))) got=$((got + $(text_delivered "$f")))
 		want=$((want + ${c:-0} * per))
@@ -368,14 +349,14 @@ phase_ratios() {
 ring_run() {
 	kib=$1 name=$2
 	shift 2
-	churn_run ring$kib ring ring$kib.$name "$@" || return 1
-	rate=$(field $W/ring$kib.$name.line rate)
-	drops=$($JQ -s '[.[] | select(.type=="summary")][-1].ringbuf_drops' $W/ring$kib.$name.out)
-	recs=$($JQ -s '[.[] | select(.type=="summary")][-1].records' $W/ring$kib.$name.out)
-	report bench_ringbuf_r${kib}_${name}_rate "$rate"
-	report bench_ringbuf_r${kib}_${name}_drops "$drops"
-	report bench_ringbuf_r${kib}_${name}_records "$recs"
-	[ "$drops" -eq 0 ] 2>/dev/null && max_rate $W/zero.$kib "$rate"
+	churn_run ring"$kib" ring ring"$kib"."$name" "$@" || return 1
+	rate=$(field $W/ring"$kib"."$name".line rate)
+	drops=$($JQ -s '[.[] | select(.type=="summary")][-1].ringbuf_drops' $W/ring"$kib"."$name".out)
+	recs=$($JQ -s '[.[] | select(.type=="summary")][-1].records' $W/ring"$kib"."$name".out)
+	report bench_ringbuf_r"${kib}"_"${name}"_rate "$rate"
+	report bench_ringbuf_r"${kib}"_"${name}"_drops "$drops"
+	report bench_ringbuf_r"${kib}"_"${name}"_records "$recs"
+	[ "$drops" -eq 0 ] 2>/dev/null && max_rate $W/zero."$kib" "$rate"
 	return 0
 }
 
@@ -395,7 +376,7 @@ phase_ringbuf() {
 	if [ -n "$drop_kib" ]; then
 		for pct in 50 25; do
 			pace=$(awk -v f="$full" -v p=$pct 'BEGIN { r = int(f * p / 100); print (r > 0 ? r : 1) }')
-			ring_run "$drop_kib" at$pace --rate "$pace" || continue
+			ring_run "$drop_kib" at"$pace" --rate "$pace" || continue
 			[ "$drops" -eq 0 ] && break
 		done
 	fi
@@ -413,17 +394,17 @@ phase_profile() {
 	echo 1 2>/dev/null >/proc/sys/kernel/bpf_stats_enabled || say "no kernel.bpf_stats_enabled"
 	for cfg in monitor1 genl evlat; do
 		churn_run "$cfg" profile "$cfg.profile" || continue
-		c=$(field $W/$cfg.profile.line conns)
-		read -r cpu0 sw0 bns0 bruns0 <$W/$cfg.profile.cost0
-		read -r cpu1 sw1 bns1 bruns1 <$W/$cfg.profile.cost1
+		c=$(field $W/"$cfg".profile.line conns)
+		read -r cpu0 sw0 bns0 bruns0 <$W/"$cfg".profile.cost0
+		read -r cpu1 sw1 bns1 bruns1 <$W/"$cfg".profile.cost1
 		awk -v c="$c" -v cpu=$((cpu1 - cpu0)) -v sw=$((sw1 - sw0)) -v bns=$((bns1 - bns0)) \
 			-v br=$((bruns1 - bruns0)) -v k="bench_profile_$cfg" 'BEGIN {
 			if (c <= 0) exit
 			printf "%s_cpu_ns_per_conn=%.0f\n%s_ctxsw_per_conn=%.2f\n", k, cpu / c, k, sw / c
 			if (br > 0)
 				printf "%s_bpf_ns_per_conn=%.0f\n%s_bpf_runs_per_conn=%.2f\n", k, bns / c, k, br / c
-		}' >$W/$cfg.profile.kv
-		while IFS='=' read -r key val; do report "$key" "$val"; done <$W/$cfg.profile.kv
+		}' >$W/"$cfg".profile.kv
+		while IFS='=' read -r key val; do report "$key" "$val"; done <$W/"$cfg".profile.kv
 	done
 	echo 0 2>/dev/null >/proc/sys/kernel/bpf_stats_enabled
 	PROFILE=''
@@ -440,16 +421,14 @@ v=$(cmdline_opt evlat.bench_configs) && [ -n "$v" ] && TRACED=$(echo "$v" | tr ,
 v=$(cmdline_opt evlat.bench_phases) && [ -n "$v" ] && PHASES=$(echo "$v" | tr , ' ')
 want_phase() { case " $PHASES " in *" $1 "*) return 0 ;; esac; return 1; }
 mkdir -p $W
-. $LIB/netns.sh
-export IP
 say "kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, $SECONDS_PER_RUN s per run, $REPS rounds"
 report bench_kernel "$(uname -r)"
-report bench_seconds_per_run $SECONDS_PER_RUN
-report bench_reps $REPS
-report bench_clock $CLOCK
+report bench_seconds_per_run "$SECONDS_PER_RUN"
+report bench_reps "$REPS"
+report bench_clock "$CLOCK"
 if ! evlat_netns_up >$W/netns.log 2>&1; then
 	cat $W/netns.log
-	report check_bench fail
+	not_ok bench
 	exit 1
 fi
 t0=$(date +%s)
@@ -465,8 +444,8 @@ want_phase ringbuf && phase_ringbuf
 want_phase rss && churn_run evlat_p16k rss evlat_p16k.rss
 want_phase profile && phase_profile
 t2=$(date +%s)
-for f in $W/rss.*; do
-	[ -f "$f" ] && report bench_rss_kib_${f##*/rss.} "$(cat "$f")" && max_into $W/rss "$(cat "$f")"
+for f in "$W"/rss.*; do
+	[ -f "$f" ] && report bench_rss_kib_"${f##*/rss.}" "$(cat "$f")" && max_into $W/rss "$(cat "$f")"
 done
 report bench_rss_kib "$(cat $W/rss 2>/dev/null)"
 report bench_time_ratios_s $((t1 - t0))
@@ -474,5 +453,5 @@ report bench_time_ringbuf_s $((t2 - t1))
 evlat_netns_down >/dev/null 2>&1
 report bench_stuck_stops $stuck
 report bench_incomplete_runs $incomplete
-if [ $incomplete -eq 0 ]; then report check_bench pass; else report check_bench fail; fi
 [ $incomplete -eq 0 ]
+check_rc bench $?

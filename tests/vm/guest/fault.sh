@@ -17,7 +17,7 @@
 #   no_orphan_sends   no send record without a hook record of the same (event, token)
 #   monitor_is_sends  the monitor's lines = the send records, the same (event, token) pairs
 #   kmod_scope        the module saw exactly the atomic hooks of evc (not those of evs, which the
-#                     kernel builds too: the listener check is global, KERNELS.md)
+#                     kernel builds too: the kernel's listener check is global across namespaces)
 #   kmod_unload       rmmod works
 # Reports key=value lines into $EVLAT_RESULT; exits 1 if a check fails, 77 without the module.
 # Real binaries by full path: busybox's shell runs its own applets first.
@@ -27,12 +27,13 @@ LIB=/opt/evlat/lib
 IP=${IP:-/usr/sbin/ip}
 KO=/opt/evlat/kmod/evlat_fault.ko
 P=/sys/module/evlat_fault/parameters
-RESULT=${EVLAT_RESULT:-/tmp/result.kv}
+EVLAT_RESULT=${EVLAT_RESULT:-/tmp/result.kv}
+export EVLAT_RESULT IP
 W=/tmp/evlat-fault
 N=2     # what a tracer test will ask for: exactly N losses
 N_ALL=6 # every GFP_ATOMIC event of one trafgen connection in evc
-TAG=fault
-. $LIB/guest.sh
+# shellcheck source-path=SCRIPTDIR source=../../lib/lib.sh
+. $LIB/lib.sh
 
 # tally INO DIRECT_RECLAIM <records: the hook/send arithmetic of one namespace's records
 tally() {
@@ -82,44 +83,40 @@ sorted_words() { tr ' ' '\n' | grep . | sort | tr '\n' ' '; }
 # round "" are unprefixed; others are prefixed with TAG_.
 round() {
 	pfx=${1:+$1_} n=$2 d=$W/${1:-main}
-	mkdir -p $d
+	mkdir -p "$d"
 	report "${pfx}fault_n" "$n"
-	evlat_netns_up >$d/netns.log 2>&1
-	check "${pfx}netns_up" $?
+	evlat_netns_up >"$d"/netns.log 2>&1
+	check_rc "${pfx}netns_up" $?
 	ino=$(stat -L -c %i /run/netns/evc)
 	report "${pfx}netns_evc" "$ino"
 	forced_before=$(dmesg | grep -c 'evlat_fault: forced failure')
 
 	insmod $KO netns_ino="$ino"
-	check "${pfx}kmod_load" $?
+	check_rc "${pfx}kmod_load" $?
 	dr=$(cat $P/gfp_direct_reclaim 2>/dev/null)
 	dr=$((${dr:-0x400}))
 
-	"$IP" -n evc mptcp monitor >$d/mon.txt 2>&1 &
+	"$IP" -n evc mptcp monitor >"$d"/mon.txt 2>&1 &
 	mon=$!
-	$BIN/mptcp-evlat --records -N evc >$d/records.txt 2>$d/evlat.err &
+	$BIN/mptcp-evlat --records -N evc >"$d"/records.txt 2>"$d"/evlat.err &
 	tracer=$!
-	wait_for $d/evlat.err 'attached' 60 $tracer
-	check "${pfx}tracer_attached" $?
-	i=0
-	until monitor_subscribed evc $mon || [ $i -ge 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	cat $d/evlat.err
+	wait_line "$d"/evlat.err 'attached' 60 $tracer
+	check_rc "${pfx}tracer_attached" $?
+	wait_for 30 monitor_subscribed evc $mon
+	cat "$d"/evlat.err
 
 	armed=0
 	echo "$n" >$P/fail_count || armed=1
-	check "${pfx}kmod_armed" $armed
+	check_rc "${pfx}kmod_armed" $armed
 	$BIN/trafgen --server-netns /run/netns/evs --client-netns /run/netns/evc \
-		--expect $d/expect.txt >$d/trafgen.log 2>&1
-	check "${pfx}trafgen" $?
-	cat $d/trafgen.log
-	# the last events (closes) and the tracer's 100 ms ring-buffer poll
-	sleep 1
+		--expect "$d"/expect.txt >"$d"/trafgen.log 2>&1
+	check_rc "${pfx}trafgen" $?
+	cat "$d"/trafgen.log
+	# no MPTCP socket left: no event can come any more, the tracer drains its ring at exit
+	mptcp_quiet 30 evs evc || echo "fault: MPTCP sockets still open after 30 s"
 	kill -INT $tracer
 	wait $tracer
-	check "${pfx}tracer_exit" $?
+	check_rc "${pfx}tracer_exit" $?
 	kill $mon
 	wait $mon 2>/dev/null
 
@@ -132,59 +129,59 @@ round() {
 	report "${pfx}kmod_failed_by_event" "$(echo "$by_event" | tr ' ' ',')"
 	report "${pfx}kmod_matched" "$matched"
 	report "${pfx}kmod_fail_count_left" "$left"
-	dmesg | grep 'evlat_fault: forced failure' | tail -n +$((forced_before + 1)) >$d/forced.txt
-	cat $d/forced.txt
-	[ "$failed" -eq "$n" ] && [ "$left" -eq 0 ] && [ "$(wc -l <$d/forced.txt)" -eq "$n" ]
-	check "${pfx}kmod_failed" $?
+	dmesg | grep 'evlat_fault: forced failure' | tail -n +$((forced_before + 1)) >"$d"/forced.txt
+	cat "$d"/forced.txt
+	[ "$failed" -eq "$n" ] && [ "$left" -eq 0 ] && [ "$(wc -l <"$d"/forced.txt)" -eq "$n" ]
+	check_rc "${pfx}kmod_failed" $?
 
 	echo "--- records (evc)"
-	cat $d/records.txt
+	cat "$d"/records.txt
 	echo "--- monitor (evc)"
-	cat $d/mon.txt
+	cat "$d"/mon.txt
 	# mptcp-evlat's kind name table lacked EVLAT_K_SEND at first (printed "kind=(null)"): such
 	# a record is still a send record (the only unnamed kind); the count is reported, not hidden.
-	unnamed=$(grep -c ' kind=(null) ' $d/records.txt)
+	unnamed=$(grep -c ' kind=(null) ' "$d"/records.txt)
 	report "${pfx}records_kind_unnamed" "$unnamed"
 	[ "$unnamed" -eq 0 ] || echo "fault: notice: $unnamed records print kind=(null): read as kind=send"
-	sed 's/ kind=(null) / kind=send /' $d/records.txt >$d/records.norm
-	tally "$ino" "$dr" <$d/records.norm >$W/tally.txt
+	sed 's/ kind=(null) / kind=send /' "$d"/records.txt >"$d"/records.norm
+	tally "$ino" "$dr" <"$d"/records.norm >$W/tally.txt
 	cat $W/tally.txt
-	hooks=$(get hooks) sends=$(get sends) mon_lines=$(grep -c '^\[' $d/mon.txt)
+	hooks=$(get hooks) sends=$(get sends) mon_lines=$(grep -c '^\[' "$d"/mon.txt)
 	report "${pfx}hooks" "$hooks"
 	report "${pfx}sends" "$sends"
 	report "${pfx}monitor_lines" "$mon_lines"
 	report "${pfx}atomic_hooks" "$(get atomic_hooks)"
 	report "${pfx}records_other_netns" "$(get other_netns)"
 	lost=$(sed -n 's/^lost_type //p' $W/tally.txt | sorted_words)
-	report "${pfx}lost_per_type" "$(echo $lost | tr ' ' ',')"
+	report "${pfx}lost_per_type" "$(echo "$lost" | tr ' ' ',')"
 
 	[ "$hooks" -gt 0 ] && [ $((hooks - sends)) -eq "$n" ]
-	check "${pfx}hooks_minus_sends" $?
+	check_rc "${pfx}hooks_minus_sends" $?
 	[ "$lost" = "$(echo "$by_event" | sorted_words)" ]
-	check "${pfx}lost_per_type" $?
+	check_rc "${pfx}lost_per_type" $?
 	[ "$(get lost_nonatomic)" -eq 0 ] && [ -n "$by_event" ]
-	check "${pfx}lost_atomic" $?
+	check_rc "${pfx}lost_atomic" $?
 	[ "$(get orphan_sends)" -eq 0 ]
-	check "${pfx}no_orphan_sends" $?
+	check_rc "${pfx}no_orphan_sends" $?
 
-	awk -f $LIB/monitor_pairs.awk $d/mon.txt | sort >$d/mon.pairs
+	awk -f $LIB/monitor_pairs.awk "$d"/mon.txt | sort >"$d"/mon.pairs
 	awk -v ino="$ino" '/ kind=send / && $3 == "netns=" ino {
 			for (i = 1; i <= NF; i++) {
 				if ($i ~ /^event=/) ev = substr($i, 7)
 				if ($i ~ /^token=/) tok = substr($i, 7)
 			}
 			print ev, tok
-		}' $d/records.norm | sort >$d/send.pairs
-	cmp -s $d/mon.pairs $d/send.pairs && [ "$mon_lines" -eq "$sends" ]
+		}' "$d"/records.norm | sort >"$d"/send.pairs
+	cmp -s "$d"/mon.pairs "$d"/send.pairs && [ "$mon_lines" -eq "$sends" ]
 	rc=$?
-	[ $rc -eq 0 ] || { echo "monitor vs send records:"; diff $d/mon.pairs $d/send.pairs; }
-	check "${pfx}monitor_is_sends" $rc
+	[ $rc -eq 0 ] || { echo "monitor vs send records:"; diff "$d"/mon.pairs "$d"/send.pairs; }
+	check_rc "${pfx}monitor_is_sends" $rc
 
 	[ "$matched" -eq "$(get atomic_hooks)" ]
-	check "${pfx}kmod_scope" $?
+	check_rc "${pfx}kmod_scope" $?
 
 	rmmod evlat_fault && [ ! -d /sys/module/evlat_fault ]
-	check "${pfx}kmod_unload" $?
+	check_rc "${pfx}kmod_unload" $?
 	dmesg | grep 'evlat_fault: unloaded' | tail -n 1
 	evlat_netns_down >/dev/null 2>&1
 }
@@ -196,8 +193,6 @@ if [ ! -f $KO ]; then
 	exit 77
 fi
 report kmod_present yes
-export IP
-. $LIB/netns.sh
 
 # N=2: the first two atomic events of evc (CREATED and ESTABLISHED, in practice)
 round "" $N
@@ -206,5 +201,7 @@ round "" $N
 # _addr_removed) are shown to work
 round all $N_ALL
 
-report failures $failures
-[ $failures -eq 0 ]
+results_done
+rc=$?
+report failures "$(grep -c '^check_[A-Za-z0-9_]*=fail$' "$EVLAT_RESULT")"
+exit $rc

@@ -4,20 +4,10 @@
 # Reports key=value lines to $EVLAT_RESULT; exits non-zero if any check fails.
 set -u
 IP=${IP:-/usr/sbin/ip}
-RESULT=${EVLAT_RESULT:-/tmp/result.kv}
-failures=0
-
-report() { echo "$1=$2" >>"$RESULT"; echo "selftest: $1=$2"; }
-check() { # NAME COMMAND...: run COMMAND, report check_NAME=pass|fail
-	name=$1
-	shift
-	if "$@"; then
-		report "check_$name" pass
-	else
-		report "check_$name" fail
-		failures=$((failures + 1))
-	fi
-}
+EVLAT_RESULT=${EVLAT_RESULT:-/tmp/result.kv}
+export EVLAT_RESULT IP
+# shellcheck source-path=SCRIPTDIR source=../../lib/lib.sh
+. /opt/evlat/lib/lib.sh
 
 ip_version() { "$IP" -V | grep -q iproute2; }
 
@@ -34,9 +24,7 @@ veth_pair() {
 }
 
 netns_lib() {
-	[ -f /opt/evlat/lib/netns.sh ] || return 0
-	# shellcheck disable=SC1091
-	. /opt/evlat/lib/netns.sh && evlat_netns_up && evlat_netns_down
+	evlat_netns_up && evlat_netns_down
 }
 
 check ip_runs ip_version
@@ -54,5 +42,4 @@ for f in /opt/evlat/bin/*; do [ -e "$f" ] && bins="$bins${bins:+,}${f##*/}"; don
 report opt_bin "$bins"
 report probes_attached 0
 report records 0
-report failures $failures
-[ $failures -eq 0 ]
+results_done

@@ -5,27 +5,27 @@
 set -u
 BIN=/opt/evlat/bin
 IP=${IP:-/usr/sbin/ip}
-RESULT=${EVLAT_RESULT:-/tmp/result.kv}
+EVLAT_RESULT=${EVLAT_RESULT:-/tmp/result.kv}
+export EVLAT_RESULT IP
 W=/tmp/evlat-soak
 SECS=${SOAK_SECONDS:-600}
 STEP=30
 WARM=120
 
-TAG=soak
-. /opt/evlat/lib/guest.sh
-rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$1/status; }
+# shellcheck source-path=SCRIPTDIR source=../../lib/lib.sh
+. /opt/evlat/lib/lib.sh
+rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/"$1"/status; }
 
 mkdir -p $W
-export IP
-. /opt/evlat/lib/netns.sh
-evlat_netns_up >$W/netns.log 2>&1 || { report check_soak fail; exit 1; }
+evlat_netns_up >$W/netns.log 2>&1
+check_rc soak_netns_up $? || exit 1
 $BIN/mptcp-evlat -N evc -i $STEP >$W/evlat.out 2>$W/evlat.err &
 tr=$!
-wait_for $W/evlat.err 'tracing MPTCP events' 60 $tr
+wait_line $W/evlat.err 'tracing MPTCP events' 60 $tr
 $BIN/trafgen --server-netns /run/netns/evs --client-netns /run/netns/evc \
 	--churn "$SECS" >$W/churn.log 2>&1 &
 tg=$!
-t=0 min= max=
+t=0 min='' max=''
 while [ $t -lt "$SECS" ]; do
 	sleep $STEP
 	t=$((t + STEP))
@@ -51,5 +51,5 @@ report soak_rss_max_kib "${max:-0}"
 report soak_churn "$(tail -n 1 $W/churn.log)"
 ok=1
 [ $tg_rc -eq 0 ] && [ $tr_rc -eq 0 ] && [ -n "$min" ] && [ $((max - min)) -le 1024 ] && ok=0
-[ $ok -eq 0 ] && report check_soak_rss_flat pass || report check_soak_rss_flat fail
+check_rc soak_rss_flat $ok
 exit $ok
