@@ -36,6 +36,16 @@
  * connection and its time are left out of conns=, seconds= and events= (what
  * it emitted is not known), and the line ends with stalled=K stalled_s=T.
  *
+ * --churn-failures PERCENT: that share of the cycles, spread evenly, ends in
+ * a failure instead, the kinds in turn (churn_fail_end()): the join reset
+ * with ss -K in the client (the server gets the reset), in the server (the
+ * client gets a peer reset), and a close() with SO_LINGER 0 (MP_FASTCLOSE;
+ * the only kind without --subflows). Their events are counted as trafgen's
+ * failure scenarios observe them: two SUB_CLOSED for a reset join, seen closed
+ * on both ends while the connection lives; a CLOSED per msk that still has its
+ * token at close() (a fastclose receiver has lost it). The line then ends with
+ * failures=F reset_client=A reset_server=B fastclose=C.
+ *
  * --sink joins mptcp_pm_events in the client netns on a socket that is read
  * only after the run: the kernel builds and queues each client-side event as
  * for any listener, and no process wakes up for it, the floor of what any
@@ -101,9 +111,87 @@ static int churn_join_wait(struct run *r, struct conn *c)
 	}
 }
 
-static int churn_conn(struct run *r, unsigned int idx)
+/* --churn-failures: what a failing cycle does, in turn */
+enum churn_fail {
+	CF_NONE,
+	CF_RESET_CLIENT, /* ss -K of the join in the client: the server gets the reset */
+	CF_RESET_SERVER, /* ss -K of the join in the server: the client gets a peer reset */
+	CF_FASTCLOSE,	 /* the client closes with SO_LINGER 0 */
+	CF_MAX,
+};
+
+static const char *const fail_names[CF_MAX] = {
+	[CF_RESET_CLIENT] = "reset_client",
+	[CF_RESET_SERVER] = "reset_server",
+	[CF_FASTCLOSE] = "fastclose",
+};
+
+struct churn_stats {
+	unsigned int conns, stalled;
+	long long stalled_ns;
+	unsigned long long events;
+	unsigned int failed[CF_MAX];
+};
+
+/*
+ * Which cycles fail: PERCENT of them, spread evenly (cycle n fails when
+ * n * PERCENT / 100 steps up), the kinds taken in turn; without --subflows
+ * there is no join to reset, only fastclose.
+ */
+static enum churn_fail churn_fail_kind(const struct churn_stats *st)
+{
+	unsigned long long n = st->conns + st->stalled, total = 0;
+	unsigned int k;
+
+	if (!env.churn_failures ||
+	    (n + 1) * env.churn_failures / 100 == n * env.churn_failures / 100)
+		return CF_NONE;
+	if (!env.churn_subflows)
+		return CF_FASTCLOSE;
+	for (k = 0; k < CF_MAX; k++)
+		total += st->failed[k];
+	return CF_RESET_CLIENT + total % (CF_MAX - CF_RESET_CLIENT);
+}
+
+/*
+ * A failing cycle's end, its events counted as the failure scenarios list
+ * them (scenario.c): a reset join is seen closed on both sides while the
+ * connection lives (two SUB_CLOSED), then both close (CLOSED each); a
+ * fastclose gives the sender's CLOSED, and the receiver's only if its token
+ * survived it.
+ */
+static int churn_fail_end(struct run *r, struct conn *c, enum churn_fail kind)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	int server = kind == CF_RESET_SERVER, err;
+
+	if (kind == CF_FASTCLOSE) {
+		if (setsockopt(c->cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0)
+			return fail(r, EXIT_STEP, -errno, "client: SO_LINGER 0: %s",
+				    strerror(errno));
+		err = close_msk(r, c, &c->cfd, &r->cli);
+		if (!err)
+			err = wait_until(r, c, hangup_done, "server msk closed by MP_FASTCLOSE");
+		return err ? err : close_msk(r, c, &c->sfd, &r->srv);
+	}
+	err = kill_join(r, c, server, AF_INET, server ? &env.srv[1] : &env.cli[1]);
+	if (!err)
+		err = wait_joins(r, c, 0, "the reset join closed on both sides");
+	if (!err)
+		err = conn_alive(r, c, "the join's reset");
+	if (!err)
+		err = expect_sub_closed(r, c, 1);
+	if (!err)
+		err = close_msk(r, c, &c->sfd, &r->srv);
+	return err ? err : close_msk(r, c, &c->cfd, &r->cli);
+}
+
+/* One cycle; its events added to @events. 1: the join never came (left out) */
+static int churn_conn(struct run *r, unsigned int idx, enum churn_fail kind,
+		      unsigned long long *events)
 {
 	struct conn c = { .idx = idx, .cfd = -1, .sfd = -1 };
+	unsigned long long counted = r->counted;
 	int err;
 
 	err = conn_open(r, &c);
@@ -115,6 +203,13 @@ static int churn_conn(struct run *r, unsigned int idx)
 		err = msk_token(r, &c, c.sfd, "server", &c.stok);
 	if (!err && env.churn_subflows)
 		err = churn_join_wait(r, &c);
+	if (!err && kind != CF_NONE) {
+		err = churn_fail_end(r, &c, kind);
+		*events += CHURN_EVENTS - 2 + (env.churn_subflows ? CHURN_EVENTS_SUBFLOW : 0) +
+			   r->counted - counted;
+	} else if (!err) {
+		*events += CHURN_EVENTS + (env.churn_subflows ? CHURN_EVENTS_SUBFLOW : 0);
+	}
 	/*
 	 * The server closes first: the side that closes first keeps the subflow
 	 * in TIME_WAIT, and on the server that holds no port of the client's
@@ -127,60 +222,102 @@ static int churn_conn(struct run *r, unsigned int idx)
 	return err;
 }
 
-int run_churn(struct run *r)
+static int churn_setup(struct run *r, int *sink)
 {
 	struct pm_endpoint ep = signal_endpoint(0);
-	long long t0, t1, end, start, stalled_ns = 0;
-	unsigned long long events;
-	unsigned long long sink_msgs = 0, sink_drops = 0;
-	unsigned int n = 0, stalled = 0;
-	int err = 0, sink = -1;
-	double secs;
+	int err;
 
+	/* a failing cycle's events are counted, not listed: thousands of tokens */
+	r->count_only = 1;
 	if (env.churn_sink) {
 		err = side_enter(r, &r->cli, env.client_ns);
 		if (err)
 			return err;
-		sink = pm_genl_sink_open(&r->cli.pm, SINK_RCVBUF);
-		if (sink < 0)
-			return fail(r, EXIT_SETUP, sink, "client: join mptcp_pm_events: %s",
-				    strerror(-sink));
+		*sink = pm_genl_sink_open(&r->cli.pm, SINK_RCVBUF);
+		if (*sink < 0)
+			return fail(r, EXIT_SETUP, *sink, "client: join mptcp_pm_events: %s",
+				    strerror(-*sink));
 	}
-	if (env.churn_subflows) {
-		/* no connection yet: the endpoint is announced to each one to come */
-		err = pm_genl_add_addr(&r->srv.pm, &ep);
-		if (err)
-			return fail(r, EXIT_SETUP, err, "server: ADD_ADDR %s id %u: %s",
-				    inet_ntoa(ep.addr), ep.id, pm_why(&r->srv.pm, err));
-	}
-	t0 = now_ns();
-	end = t0 + env.churn_ms * 1000000LL;
+	if (!env.churn_subflows)
+		return 0;
+	/* no connection yet: the endpoint is announced to each one to come */
+	err = pm_genl_add_addr(&r->srv.pm, &ep);
+	if (err)
+		return fail(r, EXIT_SETUP, err, "server: ADD_ADDR %s id %u: %s", inet_ntoa(ep.addr),
+			    ep.id, pm_why(&r->srv.pm, err));
+	return 0;
+}
+
+/* Cycles until the end of --churn; 0 and the figures in @st, or an error */
+static int churn_loop(struct run *r, struct churn_stats *st, long long t0)
+{
+	long long end = t0 + env.churn_ms * 1000000LL, start;
+	enum churn_fail kind;
+	int err = 0;
+
 	while (!err && now_ns() < end) {
 		if (env.rate) {
-			long long next = t0 + (long long)n * 1000000000LL / env.rate;
+			long long next = t0 + (long long)st->conns * 1000000000LL / env.rate;
 
 			if (next >= end)
 				break;
 			sleep_until(next);
 		}
 		start = now_ns();
-		err = churn_conn(r, n + stalled + 1);
+		kind = churn_fail_kind(st);
+		err = churn_conn(r, st->conns + st->stalled + 1, kind, &st->events);
 		if (err == 1) {
-			stalled++;
-			stalled_ns += now_ns() - start;
+			st->stalled++;
+			st->stalled_ns += now_ns() - start;
 			err = 0;
 		} else if (!err) {
-			n++;
+			st->conns++;
+			st->failed[kind]++;
 		}
 	}
+	return err;
+}
+
+static void churn_print(const struct churn_stats *st, double secs, int sink,
+			unsigned long long sink_msgs, unsigned long long sink_drops)
+{
+	unsigned int k, failures = 0;
+
+	printf("churn conns=%u seconds=%.3f rate=%.1f/s events=%llu", st->conns, secs,
+	       st->conns / secs, st->events);
+	if (st->stalled)
+		printf(" stalled=%u stalled_s=%.3f", st->stalled, st->stalled_ns / 1e9);
+	if (sink >= 0)
+		printf(" sink_msgs=%llu sink_drops=%llu", sink_msgs, sink_drops);
+	if (env.churn_failures) {
+		for (k = CF_RESET_CLIENT; k < CF_MAX; k++)
+			failures += st->failed[k];
+		printf(" failures=%u", failures);
+		for (k = CF_RESET_CLIENT; k < CF_MAX; k++)
+			printf(" %s=%u", fail_names[k], st->failed[k]);
+	}
+	putchar('\n');
+	fflush(stdout);
+}
+
+int run_churn(struct run *r)
+{
+	struct churn_stats st = { 0 };
+	unsigned long long sink_msgs = 0, sink_drops = 0;
+	long long t0, t1;
+	int err, sink = -1;
+
+	err = churn_setup(r, &sink);
+	t0 = now_ns();
+	if (!err)
+		err = churn_loop(r, &st, t0);
 	t1 = now_ns();
-	if (err)
-		goto out;
 	/*
 	 * Let the closed msks go before the endpoint is flushed (run_cleanup):
 	 * an orphan still exchanging its DATA_FIN would be sent the RM_ADDR.
 	 */
-	err = conn_quiesce(r, &(struct conn){ .idx = n });
+	if (!err)
+		err = conn_quiesce(r, &(struct conn){ .idx = st.conns });
 	if (!err)
 		err = listener_close(r);
 	if (!err && sink >= 0) {
@@ -188,20 +325,10 @@ int run_churn(struct run *r)
 		if (err)
 			fail(r, EXIT_SETUP, err, "client: sink: %s", strerror(-err));
 	}
-	if (err)
-		goto out;
-	secs = (t1 - t0 - stalled_ns) / 1e9;
-	events = (unsigned long long)n *
-		 (CHURN_EVENTS + (env.churn_subflows ? CHURN_EVENTS_SUBFLOW : 0));
-	events += r->listener_events ? 2 : 0;
-	printf("churn conns=%u seconds=%.3f rate=%.1f/s events=%llu", n, secs, n / secs, events);
-	if (stalled)
-		printf(" stalled=%u stalled_s=%.3f", stalled, stalled_ns / 1e9);
-	if (sink >= 0)
-		printf(" sink_msgs=%llu sink_drops=%llu", sink_msgs, sink_drops);
-	putchar('\n');
-	fflush(stdout);
-out:
+	if (!err) {
+		st.events += r->listener_events ? 2 : 0;
+		churn_print(&st, (t1 - t0 - st.stalled_ns) / 1e9, sink, sink_msgs, sink_drops);
+	}
 	if (sink >= 0)
 		close(sink);
 	return err;

@@ -98,7 +98,7 @@ static int joins_done(struct run *r, struct conn *c, char *state, size_t len)
 	       cs.established == cs.count && ss.established == ss.count;
 }
 
-static int wait_joins(struct run *r, struct conn *c, unsigned int joins, const char *what)
+int wait_joins(struct run *r, struct conn *c, unsigned int joins, const char *what)
 {
 	c->want_joins[0] = c->want_joins[1] = joins;
 	c->want_count[0] = c->want_count[1] = joins + 1;
@@ -110,7 +110,7 @@ static int wait_joins(struct run *r, struct conn *c, unsigned int joins, const c
  * it. The state of an msk only moves forward from ESTABLISHED, so an msk that
  * shows none now was ESTABLISHED when an earlier step's subflow closed.
  */
-static int conn_alive(struct run *r, struct conn *c, const char *after)
+int conn_alive(struct run *r, struct conn *c, const char *after)
 {
 	int hc = obs_msk_hangup(c->cfd), hs = obs_msk_hangup(c->sfd);
 
@@ -123,7 +123,7 @@ static int conn_alive(struct run *r, struct conn *c, const char *after)
 }
 
 /* The events of @n joins closed on both sides while the connection lived */
-static int expect_sub_closed(struct run *r, struct conn *c, unsigned int n)
+int expect_sub_closed(struct run *r, struct conn *c, unsigned int n)
 {
 	int err = 0;
 
@@ -136,7 +136,7 @@ static int expect_sub_closed(struct run *r, struct conn *c, unsigned int n)
 }
 
 /* close() of one msk: CLOSED when it still has a token (mptcp_pm_connection_closed()) */
-static int close_msk(struct run *r, struct conn *c, int *fd, const struct side *s)
+int close_msk(struct run *r, struct conn *c, int *fd, const struct side *s)
 {
 	struct mptcp_info mi;
 	int err = obs_mptcp_info(*fd, &mi);
@@ -223,7 +223,7 @@ static int ss_kill(struct run *r, const struct side *s, const struct tg_addr *lo
 }
 
 /* ss -K the join of one msk: the subflow whose local address is @join_local */
-static int kill_join(struct run *r, struct conn *c, int server, int family, const void *join_local)
+int kill_join(struct run *r, struct conn *c, int server, int family, const void *join_local)
 {
 	const struct side *s = server ? &r->srv : &r->cli;
 	struct tg_addr l, rm;
@@ -341,6 +341,16 @@ static int fastclose_done(struct run *r, struct conn *c, char *state, size_t len
 	snprintf(state, len, "server MPTcpExt " SC_MIB_FASTCLOSE " %llu (was %llu), hang-up %d",
 		 (unsigned long long)rx, (unsigned long long)c->base[1], hup);
 	return rx > c->base[1] && hup;
+}
+
+/* The server's msk saw a hang-up (a fastclose received closes it) */
+int hangup_done(struct run *r, struct conn *c, char *state, size_t len)
+{
+	int hup = obs_msk_hangup(c->sfd);
+
+	(void)r;
+	snprintf(state, len, "server msk hang-up %d", hup);
+	return hup;
 }
 
 /*

@@ -87,6 +87,8 @@ struct run {
 	struct tg_addr src;    /* the client's bind() address (default: cli[0], any port) */
 	struct tg_addr dst;    /* where it connects (default: srv[0], the port) */
 	int listener_events;
+	int count_only; /* --churn: expect_add() only counts (counted) */
+	unsigned long long counted;
 	int code; /* exit code of the first failure */
 	struct expect *ev;
 	size_t nev, cap;
@@ -161,6 +163,14 @@ void scenario_usage(FILE *f);
 int scenario_prepare(struct run *r);
 int scenario_run(struct run *r);
 void scenario_cleanup(struct run *r);
+
+/* failure steps (scenario.c) the churn's failing cycles take too */
+int kill_join(struct run *r, struct conn *c, int server, int family, const void *join_local);
+int wait_joins(struct run *r, struct conn *c, unsigned int joins, const char *what);
+int conn_alive(struct run *r, struct conn *c, const char *after);
+int expect_sub_closed(struct run *r, struct conn *c, unsigned int n);
+int close_msk(struct run *r, struct conn *c, int *fd, const struct side *s);
+int hangup_done(struct run *r, struct conn *c, char *state, size_t len);
 
 /* --churn (churn.c) */
 int run_churn(struct run *r);
