@@ -36,10 +36,13 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -I. -Iinclude
 	-Wall -Werror -Wno-unused-function -mcpu=v3 \
 	-fms-extensions -Wno-microsoft-anon-tag
 
-LIBS := $(shell $(PKG_CONFIG) --libs libbpf libmnl libmicrohttpd 2>/dev/null || echo -lbpf -lelf -lz -lmnl -lmicrohttpd)
+LIBS := $(shell $(PKG_CONFIG) --libs libbpf libmnl libmicrohttpd gnutls yaml-0.1 libcrypt 2>/dev/null || \
+	echo -lbpf -lelf -lz -lmnl -lmicrohttpd -lgnutls -lyaml -lcrypt) -lpthread
 # For guests: libbpf, libelf and zlib linked statically; bookworm ships no
-# libmnl.a, so libmnl and libc stay dynamic and tests/vm copies them along.
-STATIC_LIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lmnl -lmicrohttpd
+# libmnl.a, so libmnl and libc stay dynamic and tests/vm copies them along,
+# as it does --web-config's libraries (GnuTLS, libyaml, libxcrypt).
+STATIC_LIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lmnl -lmicrohttpd -lgnutls -lyaml -lcrypt \
+	-lpthread
 
 ifeq ($(SAN),1)
 EVLAT_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

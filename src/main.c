@@ -35,6 +35,7 @@
 #include "tracer.h"
 #include "util.h"
 #include "verdict.h"
+#include "webconfig.h"
 
 #define SEND_WAIT_MS 50 /* how long a matched pair waits for its send record */
 #define NETNS_DIR    "/run/netns/"
@@ -53,6 +54,7 @@ struct app {
 	unsigned long long records, bad_records;
 	__u64 next_print_ns, end_ns, next_evidence_ns;
 	struct utsname uts;
+	struct webconfig web; /* --web-config */
 	bool tracing, done;
 };
 
@@ -136,9 +138,11 @@ static void refresh_evidence(struct app *a)
 		a->drops_seen[i] = drops[i];
 		send_drops += drops[EVLAT_DROP_SEND + i];
 	}
+	tracer_misses(&a->tracer);
 	a->cc.send_probe = probes_attached(&a->tracer.probes, PROBE_SEND);
 	a->cc.overrun_seen = a->nl.overruns || a->nl.drops;
-	a->cc.send_drops_seen = send_drops > 0;
+	/* a send record dropped by the ring or skipped by the kernel: "not sent" is unknown */
+	a->cc.send_drops_seen = send_drops || a->tracer.probes.p[PROBE_SEND].misses;
 	a->cc.listen_netns = a->nl.netns;
 }
 
@@ -157,6 +161,7 @@ static void fill_run_info(struct app *a, struct run_info *info, struct corr_stat
 		return;
 	info->records = a->records;
 	info->ringbuf_drops = tracer_drops(&a->tracer, NULL);
+	info->probe_misses = tracer_misses(&a->tracer);
 	corr_get_stats(a->corr, cs);
 	info->corr = cs;
 	info->probes = &a->tracer.probes;
@@ -170,7 +175,8 @@ static void print_summary(struct app *a, const struct verdict *v)
 	fill_run_info(a, &info, &cs);
 	info.verdict = v;
 	if (a->opt->records)
-		warn("%llu records, %llu ring buffer drops", info.records, info.ringbuf_drops);
+		warn("%llu records, %llu ring buffer drops, %llu probe misses", info.records,
+		     info.ringbuf_drops, info.probe_misses);
 	else
 		report_summary(&a->rep, &info);
 }
@@ -295,7 +301,8 @@ static int open_export(struct app *a)
 		return EXIT_USAGE; /* no such directory, not writable: the path is wrong */
 	if (!a->opt->prometheus)
 		return 0;
-	err = httpd_start(&a->httpd, a->opt->prometheus, render_prom, a);
+	err = httpd_start(&a->httpd, a->opt->prometheus, a->opt->web_config ? &a->web : NULL,
+			  render_prom, a);
 	if (!err)
 		return 0;
 	warn("--prometheus %s: %s", a->opt->prometheus, strerror(-err));
@@ -403,7 +410,11 @@ static int loop_turn(struct app *a, const struct epoll_event *evs, int n)
 			return err;
 	}
 	on_deadlines(a);
-	/* every turn: MHD's epoll is edge-triggered and its connections time out */
+	/*
+	 * Every turn: the HTTP thread is started by the first call (after the
+	 * privilege drop, capabilities are per thread), and suspended scrapes
+	 * are rendered here, from the loop's own metrics.
+	 */
 	err = httpd_poll(&a->httpd);
 	return err ? err : a->rep.err;
 }
@@ -442,6 +453,7 @@ static void cleanup(struct app *a)
 		tracer_close(&a->tracer);
 	corr_free(a->corr);
 	httpd_stop(&a->httpd);
+	webconfig_free(&a->web);
 	genl_listener_close(&a->nl);
 	report_free(&a->rep);
 	if (a->epfd >= 0)
@@ -483,10 +495,23 @@ static void announce(const struct app *a)
 		warn("listening to mptcp_pm_events in netns %u; Ctrl-C to stop", a->nl.netns);
 }
 
+/* First, and before the privilege drop: the files may be readable by root only. */
+static int load_web_config(struct app *a)
+{
+	char msg[512];
+
+	if (!a->opt->web_config || !webconfig_load(a->opt->web_config, &a->web, msg, sizeof(msg)))
+		return 0;
+	warn("--web-config %s", msg);
+	return EXIT_USAGE;
+}
+
 static int run(struct app *a)
 {
-	int ret = open_netlink(a);
+	int ret = load_web_config(a);
 
+	if (!ret)
+		ret = open_netlink(a);
 	if (!ret && !a->opt->genl_only)
 		ret = open_tracer(a);
 	if (!ret)

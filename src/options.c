@@ -26,6 +26,7 @@ enum {
 	OPT_FAIL_ON_LOSS,
 	OPT_MAX_LATENCY,
 	OPT_EXPECT_EVENTS,
+	OPT_WEB_CONFIG,
 };
 
 static const struct options defaults = {
@@ -100,6 +101,10 @@ static const struct argp_option opts[] = {
 	{ "textfile", OPT_TEXTFILE, "PATH", 0,
 	  "Write Prometheus metrics to PATH (atomic rename) at start, every -i and at exit, for "
 	  "node_exporter's textfile collector",
+	  0 },
+	{ "web-config", OPT_WEB_CONFIG, "FILE", 0,
+	  "TLS and basic authentication for --prometheus: a Prometheus exporter-toolkit web "
+	  "config (tls_server_config, basic_auth_users), read once at start",
 	  0 },
 	{ "rcvbuf", OPT_RCVBUF, "BYTES", 0,
 	  "Netlink socket receive buffer (default " EVLAT_STR(
@@ -242,6 +247,8 @@ static void check_combinations(const struct options *o, struct argp_state *st)
 	if (o->verdict.n && (o->check || o->records))
 		argp_error(st, "--fail-on-loss, --max-latency and --expect-events judge events: "
 			       "not with --check or --records");
+	if (o->web_config && !o->prometheus)
+		argp_error(st, "--web-config configures --prometheus: give both");
 	if (o->genl_only && o->force_kprobe)
 		argp_error(st, "--genl-only loads no probes: --kprobes makes no sense with it");
 	if (o->interval_s && o->duration_s && o->interval_s > o->duration_s)
@@ -304,6 +311,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 		if (!*arg)
 			argp_error(st, "empty --textfile path");
 		o->textfile = arg;
+		break;
+	case OPT_WEB_CONFIG:
+		if (!*arg)
+			argp_error(st, "empty --web-config path");
+		o->web_config = arg;
 		break;
 	case OPT_PENDING:
 		o->capacity = parse_ulong(arg, 16, 1 << 24, st, "pending table size");

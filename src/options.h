@@ -30,6 +30,7 @@ struct options {
 	unsigned int rcvbuf;	  /* --rcvbuf: netlink socket receive buffer, bytes */
 	const char *prometheus;	  /* --prometheus [ADDR:]PORT: serve /metrics */
 	const char *textfile;	  /* --textfile PATH: the same, rewritten every -i and at exit */
+	const char *web_config;	  /* --web-config FILE: TLS and basic auth for --prometheus */
 	struct verdict_cfg verdict; /* --fail-on-loss, --max-latency, --expect-events */
 };
 

@@ -134,7 +134,8 @@ static void json_probes(FILE *f, const struct probe_set *ps)
 		fprintf(f, "%s\"%s\":{\"target\":\"%s\",\"state\":\"%s\"", i ? "," : "", p->name,
 			p->target, probe_state_name(p->state));
 		if (p->state == PROBE_ATTACHED)
-			fprintf(f, ",\"mode\":\"%s\"", probe_mode_name(p->mode));
+			fprintf(f, ",\"mode\":\"%s\",\"misses\":%llu", probe_mode_name(p->mode),
+				p->misses);
 		fputc('}', f);
 	}
 	fputc('}', f);
@@ -198,8 +199,8 @@ void json_summary(FILE *f, const struct report_view *v, const struct run_info *i
 	fprintf(f, "},\"netlink\":{\"messages\":%llu,\"overruns\":%llu,\"errors\":%llu}",
 		info->nl_messages, info->nl_overruns, info->nl_errors);
 	if (!info->genl_only)
-		fprintf(f, ",\"records\":%llu,\"ringbuf_drops\":%llu", info->records,
-			info->ringbuf_drops);
+		fprintf(f, ",\"records\":%llu,\"ringbuf_drops\":%llu,\"probe_misses\":%llu",
+			info->records, info->ringbuf_drops, info->probe_misses);
 	if (info->corr)
 		fprintf(f,
 			",\"correlation\":{\"pending\":%u,\"pending_max\":%u,\"orphan_send\":%llu,"

@@ -158,8 +158,10 @@ void text_summary(FILE *f, const struct report_view *v, const struct run_info *i
 		"%llu errors\n",
 		secs, info->nl_messages, info->nl_overruns, info->nl_errors);
 	if (!info->genl_only)
-		fprintf(f, "kernel: %llu records, %llu ring buffer drops (since start)\n",
-			info->records, info->ringbuf_drops);
+		fprintf(f,
+			"kernel: %llu records, %llu ring buffer drops, %llu probe misses (since "
+			"start)\n",
+			info->records, info->ringbuf_drops, info->probe_misses);
 }
 
 void text_event(FILE *f, const struct evlat_event *ev)

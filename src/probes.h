@@ -50,6 +50,12 @@ struct probe {
 	struct bpf_link *link;
 	int err;	/* negative errno of a failed attach */
 	int fentry_err; /* why fentry was not used, when mode is kprobe */
+	/*
+	 * Calls the kernel did not run the program for: it is not re-entered on
+	 * a CPU where it already runs, and an fentry program can be preempted
+	 * (doc/kernel-notes.md "Probe misses"). Read by tracer_misses().
+	 */
+	unsigned long long misses;
 };
 
 struct probe_set {

@@ -92,6 +92,20 @@ static void put_probes(FILE *f, const struct probe_set *ps)
 	}
 }
 
+static void put_misses(FILE *f, const struct probe_set *ps)
+{
+	if (!ps)
+		return;
+	put_family(f, "mptcp_evlat_probe_misses_total", "counter",
+		   "Calls of the probed kernel function the kernel ran no program for (recursion "
+		   "or preemption inside the program): their records are missing");
+	for (int i = 0; i < PROBE_NR; i++) {
+		fputs("mptcp_evlat_probe_misses_total", f);
+		put_label(f, '{', "probe", ps->p[i].name);
+		fprintf(f, "} %llu\n", ps->p[i].misses);
+	}
+}
+
 static bool has_events(const struct report_view *v)
 {
 	for (unsigned int t = 0; t < EVLAT_EVENT_TYPES; t++)
@@ -192,6 +206,7 @@ int prom_render(FILE *f, const struct report_view *v, const struct run_info *inf
 {
 	put_build_info(f, info);
 	put_probes(f, info->probes);
+	put_misses(f, info->probes);
 	put_events(f, v);
 	put_latency(f, v);
 	put_counter(f, "mptcp_evlat_netlink_overruns_total",

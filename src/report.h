@@ -72,6 +72,7 @@ struct run_info {
 	bool genl_only;
 	unsigned long long records;	  /* ring-buffer records read */
 	unsigned long long ringbuf_drops; /* records the BPF side could not reserve */
+	unsigned long long probe_misses;  /* probe calls the kernel skipped (tracer_misses()) */
 	unsigned long long nl_messages, nl_overruns, nl_errors;
 	const struct corr_stats *corr;	/* NULL with --genl-only */
 	const struct probe_set *probes; /* NULL with --genl-only */

@@ -355,6 +355,29 @@ unsigned long long tracer_drops(struct tracer *t, unsigned long long *slots)
 	return t->skel->bss && now > total ? now : total;
 }
 
+unsigned long long tracer_misses(struct tracer *t)
+{
+	unsigned long long sum = 0;
+
+	for (int i = 0; t->skel && i < PROBE_NR; i++) {
+		struct probe *p = &t->probes.p[i];
+		const char *name = p->mode == PROBE_KPROBE ? p->kp_prog : p->fe_prog;
+		struct bpf_program *prog;
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (p->state != PROBE_ATTACHED)
+			continue;
+		prog = bpf_object__find_program_by_name(t->skel->obj, name);
+		/* a failed read keeps the last count: it never goes down */
+		if (prog && !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) &&
+		    info.recursion_misses > p->misses)
+			p->misses = info.recursion_misses;
+		sum += p->misses;
+	}
+	return sum;
+}
+
 void tracer_close(struct tracer *t)
 {
 	ring_buffer__free(t->rb);

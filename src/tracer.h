@@ -47,6 +47,12 @@ int tracer_consume(struct tracer *t);
  * moved since the last call: without drops, no syscall.
  */
 unsigned long long tracer_drops(struct tracer *t, unsigned long long *slots);
+/*
+ * Refresh every attached probe's misses (struct probe.misses) from the
+ * kernel's count for its program (bpf_prog_info.recursion_misses, 5.12+;
+ * 0 where the kernel does not count). Returns their sum.
+ */
+unsigned long long tracer_misses(struct tracer *t);
 void tracer_close(struct tracer *t);
 
 /* Root, or CAP_BPF + CAP_PERFMON (5.8+), or CAP_SYS_ADMIN. */

@@ -8,7 +8,9 @@ PKGS=(
 	libclang-rt-dev                     # make fuzz: libFuzzer, ASan, UBSan runtimes for clang
 	libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev  # libbpf + skeletons, netlink
 	libmicrohttpd-dev                   # --prometheus: GET /metrics inside the epoll loop
+	libgnutls28-dev libyaml-dev libcrypt-dev  # --web-config: TLS, the YAML file, bcrypt
 	prometheus curl                     # tests/host/prometheus.sh: promtool, scrapes
+	openssl apache2-utils               # tests/host/webconfig.sh: test CA (openssl), htpasswd
 	clang-format groff-base man-db      # make lint / make format; man page checks
 	shellcheck                          # make lint: every shell script
 	iproute2 jq                         # host tests: netns, veth, ip mptcp monitor; JSON checks

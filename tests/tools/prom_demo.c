@@ -183,7 +183,7 @@ int main(int argc, char **argv)
 		synth_genl(&p);
 	else
 		synth_trace(&p);
-	err = httpd_start(&h, argv[optind], render, &p);
+	err = httpd_start(&h, argv[optind], NULL, render, &p);
 	if (err) {
 		fprintf(stderr, "prom_demo: cannot serve on %s: %s\n", argv[optind],
 			strerror(-err));

@@ -45,9 +45,18 @@
 # so normally both saw the same calls; a record only one side has is still accepted when it is
 # later than the other side's last record (the other had stopped), and counted.
 #
-#   awk -f cmp_records.awk A.txt B.txt
-# Prints "compared=N late_a=N late_b=N bad_state=N", then one "only_a|only_b KEY" or
-# "bad_state a|b LINE" per mismatch; exits 0 when there is none and N > 0.
+# A record one side lacks is also accepted, up to the number of probe calls the kernel
+# skipped for that side (its "probe misses": bpf_prog_info.recursion_misses, printed by
+# mptcp-evlat at exit). The kernel does not re-enter a program on a CPU where it is already
+# running, and an fentry program runs preemptible: on sid's PREEMPT_LAZY 7.2.13 a task
+# preempted inside fe_event made another task's mptcp_event() on that CPU go unrecorded
+# (doc/kernel-notes.md "Probe misses"). Such records are counted as "missed_a/missed_b";
+# more differences than misses fail.
+#
+#   awk -v misses_a=N -v misses_b=N -f cmp_records.awk A.txt B.txt
+# Prints "compared=N late_a=N late_b=N missed_a=N missed_b=N bad_state=N", then one
+# "only_a|only_b KEY" or "bad_state a|b LINE" per unexplained mismatch; exits 0 when there is
+# none and N > 0.
 
 # the record without its time, CPU and the fields another CPU may change
 function key(line) {
@@ -81,19 +90,22 @@ function extra(side, other, k,    i, j, c, tt, cnt, x) {
 		if (tt[j] < tt[i]) { x = tt[i]; tt[i] = tt[j]; tt[j] = x }
 	for (i = cnt - c + 1; i <= cnt; i++) {
 		if (tt[i] > last[other]) late[side]++
+		else if (missed[other] < allowed[other]) missed[other]++
 		else { bad++; out[++nout] = "only_" side " " k }
 	}
 	return c
 }
 END {
+	allowed["a"] = misses_a + 0
+	allowed["b"] = misses_b + 0
 	for (k in keys) {
 		m = n["a", k] < n["b", k] ? n["a", k] : n["b", k]
 		compared += m
 		extra("a", "b", k)
 		extra("b", "a", k)
 	}
-	printf "compared=%d late_a=%d late_b=%d bad_state=%d\n", compared, late["a"] + 0,
-		late["b"] + 0, bad_state + 0
+	printf "compared=%d late_a=%d late_b=%d missed_a=%d missed_b=%d bad_state=%d\n", compared,
+		late["a"] + 0, late["b"] + 0, missed["a"] + 0, missed["b"] + 0, bad_state + 0
 	for (i = 1; i <= nout; i++) print out[i]
 	exit (bad || bad_state || !compared) ? 1 : 0
 }
