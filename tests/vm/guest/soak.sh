@@ -2,9 +2,8 @@
 # Soak (make soak): SOAK_SECONDS (default 600) of MPTCP churn in one guest with
 # mptcp-evlat tracing it; the tracer's RSS is sampled every 30 s and, after a
 # 2-minute warm-up, must stay flat (max - min <= 1 MiB). Prints every sample.
-# The churn has joins and failures (SOAK_FLAGS, default --subflows
-# --churn-failures 10: one connection in ten ends in a reset join, either side,
-# or an MP_FASTCLOSE), and `ip mptcp monitor` in the traced namespace counts
+# The churn has joins and failures (--subflows --churn-failures 10: one
+# connection in ten ends in a reset join, either side, or an MP_FASTCLOSE), and `ip mptcp monitor` in the traced namespace counts
 # what the kernel sent there: mptcp-evlat's delivered count (its --textfile,
 # cumulative) must equal it, with nothing lost, unmatched or evicted.
 set -u
@@ -18,7 +17,7 @@ SECS=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^evlat.soak_seconds=//p' | tail -n
 SECS=${SECS:-${SOAK_SECONDS:-600}}
 STEP=30
 WARM=120
-FLAGS=${SOAK_FLAGS:---subflows --churn-failures 10}
+FLAGS="--subflows --churn-failures 10"
 
 # shellcheck source-path=SCRIPTDIR source=../../lib/lib.sh
 . /opt/evlat/lib/lib.sh
