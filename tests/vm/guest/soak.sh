@@ -3,9 +3,11 @@
 # mptcp-evlat tracing it; the tracer's RSS is sampled every 30 s and, after a
 # 2-minute warm-up, must stay flat (max - min <= 1 MiB). Prints every sample.
 # The churn has joins and failures (--subflows --churn-failures 10: one
-# connection in ten ends in a reset join, either side, or an MP_FASTCLOSE), and `ip mptcp monitor` in the traced namespace counts
-# what the kernel sent there: mptcp-evlat's delivered count (its --textfile,
-# cumulative) must equal it, with nothing lost, unmatched or evicted.
+# connection in ten ends in a reset join, either side, or an MP_FASTCLOSE), and
+# `ip mptcp monitor` in the traced namespace counts what the kernel sent there:
+# mptcp-evlat's delivered count (its --textfile, cumulative) must equal it,
+# with nothing lost, unmatched or evicted. SOAK_SECONDS: make soak
+# SOAK_SECONDS=N puts evlat.soak_seconds=N on the guest's command line.
 set -u
 BIN=/opt/evlat/bin
 IP=${IP:-/usr/sbin/ip}
