@@ -193,9 +193,12 @@ $(OUT)/bench/bench_rss: $(OUT)/bench/bench_rss.o $(CORE_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(LINK) -lm -o $@
 
-# 10 minutes of churn in one trixie guest, the tracer's RSS sampled (tests/vm/guest/soak.sh)
+# 10 minutes of churn with failures in one trixie guest, the tracer's RSS sampled and its
+# delivered count checked against ip mptcp monitor (tests/vm/guest/soak.sh); SOAK_SECONDS=N
+# for another length
 soak: all
-	$(Q)tests/vm/run --suite trixie --suite-script tests/vm/guest/soak.sh --timeout 900
+	$(Q)EVLAT_VM_APPEND="$(if $(SOAK_SECONDS),evlat.soak_seconds=$(SOAK_SECONDS))" \
+		tests/vm/run --suite trixie --suite-script tests/vm/guest/soak.sh --timeout 900
 
 # BENCH_FLAGS: --wallclock (the host's clock instead of QEMU's instruction-counted one),
 # --no-vm, --suite SUITE

@@ -54,6 +54,12 @@ static void from_nl(const struct nl_event *nl, struct evlat_event *ev)
 	ev->have_ids = ev->have_loc_id || (nl->present & NLE_REM_ID);
 	ev->loc_id = nl->loc_id;
 	ev->rem_id = nl->rem_id;
+	ev->have_error = nl->present & NLE_ERROR;
+	ev->error = nl->error;
+	/* the kernel puts both or neither (mptcp_event_sub_closed(), reset_seen) */
+	ev->have_reset = nl->present & (NLE_RESET_REASON | NLE_RESET_FLAGS);
+	ev->reset_reason = nl->reset_reason;
+	ev->reset_flags = nl->reset_flags;
 }
 
 void event_from_nl(const struct nl_event *nl, __u32 netns, struct evlat_event *ev)

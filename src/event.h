@@ -70,10 +70,15 @@ struct evlat_event {
 	bool have_saddr, have_daddr;
 	bool have_stage[STAGE_MAX];
 	__u64 stage_ns[STAGE_MAX];
-	__u64 time_ns;	    /* CLOCK_MONOTONIC of the hook, or of the receive */
-	__u32 gfp;	    /* allocation flags of the sender, 0 if unknown */
-	__u8 differs;	    /* CORR_F_* the kernel record and the message disagreed on */
-	__u64 bcast;	    /* the broadcast id of its message, 0 when unknown */
+	__u64 time_ns; /* CLOCK_MONOTONIC of the hook, or of the receive */
+	__u32 gfp;     /* allocation flags of the sender, 0 if unknown */
+	__u8 differs;  /* CORR_F_* the kernel record and the message disagreed on */
+	__u64 bcast;   /* the broadcast id of its message, 0 when unknown */
+	/* SUB_CLOSED of a failed subflow: only the message has them (doc/kernel-notes.md) */
+	bool have_error, have_reset;
+	__u8 error;	    /* MPTCP_ATTR_ERROR: the subflow's sk_err (errno) */
+	__u32 reset_reason; /* MPTCP_ATTR_RESET_REASON: the peer's MP_TCPRST reason */
+	__u32 reset_flags;  /* MPTCP_ATTR_RESET_FLAGS: its flags (bit 0: transient) */
 	const char *reason; /* close_without_event: why no SUB_CLOSED */
 };
 

@@ -86,6 +86,11 @@ void json_event(FILE *f, const struct evlat_event *ev)
 		fprintf(f, ",\"rem_id\":%u", ev->rem_id);
 	if (ev->gfp)
 		fprintf(f, ",\"gfp\":\"0x%x\"", ev->gfp);
+	if (ev->have_error)
+		fprintf(f, ",\"error\":%u", ev->error);
+	if (ev->have_reset)
+		fprintf(f, ",\"reset_reason\":%u,\"reset_flags\":%u", ev->reset_reason,
+			ev->reset_flags);
 	if (ev->reason)
 		fprintf(f, ",\"reason\":\"%s\"", ev->reason);
 	json_differs(f, ev->differs);

@@ -250,6 +250,10 @@ void text_event(FILE *f, const struct evlat_event *ev)
 		fprintf(f, " sport=%u", ev->sport);
 	if (ev->dport)
 		fprintf(f, " dport=%u", ev->dport);
+	if (ev->have_error)
+		fprintf(f, " error=%u", ev->error);
+	if (ev->have_reset)
+		fprintf(f, " reset_reason=%u reset_flags=%#x", ev->reset_reason, ev->reset_flags);
 	for (int i = 0; i < STAGE_MAX; i++)
 		if (ev->have_stage[i])
 			fprintf(f, " %s=%" PRIu64 "ns", stage_name(i), (uint64_t)ev->stage_ns[i]);

@@ -2,11 +2,13 @@
 /*
  * The one report path (src/report.c): -e / -t filters, duplicates, the two
  * views (an -i reset clears the interval one only), counts without events,
- * the per-event JSON line, and the summaries rendered from the interval view.
+ * the per-event JSON line, and the summaries rendered from the interval view;
+ * the failure attributes of a SUB_CLOSED (error, reset reason and flags).
  */
 #include <stdlib.h>
 
 #include "check.h"
+#include "output.h"
 #include "report.h"
 
 static struct evlat_event ev_of(unsigned int type, enum evlat_status st, __u32 token)
@@ -139,10 +141,65 @@ static void test_outputs(void)
 	report_free(&r);
 }
 
+/* render @nl as received: the JSON line and the -v text line */
+static void render_nl(const struct nl_event *nl, char **json, char **text)
+{
+	struct evlat_event ev;
+	size_t len;
+	FILE *f;
+
+	event_from_nl(nl, 7, &ev);
+	f = open_memstream(json, &len);
+	json_event(f, &ev);
+	fclose(f);
+	f = open_memstream(text, &len);
+	text_event(f, &ev);
+	fclose(f);
+}
+
+/* SUB_CLOSED of a reset subflow: ERROR, RESET_REASON and RESET_FLAGS are shown */
+static void test_failure_fields(void)
+{
+	struct nl_event nl = {
+		.type = EVLAT_EV_SUB_CLOSED,
+		.present = NLE_TOKEN | NLE_SPORT | NLE_DPORT | NLE_ERROR | NLE_RESET_REASON |
+			   NLE_RESET_FLAGS,
+		.token = 0x1234,
+		.sport = 5000,
+		.dport = 35153,
+		.error = 104,
+		.reset_reason = 3,
+		.reset_flags = 1,
+	};
+	char *json = NULL, *text = NULL;
+
+	render_nl(&nl, &json, &text);
+	CHECK(strstr(json, ",\"sport\":5000,\"dport\":35153,\"error\":104,\"reset_reason\":3,"
+			   "\"reset_flags\":1,") != NULL);
+	CHECK(strstr(text, " dport=35153 error=104 reset_reason=3 reset_flags=0x1") != NULL);
+	free(json);
+	free(text);
+
+	/* error 0 is still shown when sent; a message without them has none */
+	nl.error = 0;
+	nl.present &= ~(NLE_RESET_REASON | NLE_RESET_FLAGS);
+	render_nl(&nl, &json, &text);
+	CHECK(strstr(json, "\"error\":0,") && !strstr(json, "reset_"));
+	CHECK(strstr(text, " error=0") && !strstr(text, "reset_"));
+	free(json);
+	free(text);
+	nl.present &= ~NLE_ERROR;
+	render_nl(&nl, &json, &text);
+	CHECK(!strstr(json, "error") && !strstr(text, "error"));
+	free(json);
+	free(text);
+}
+
 int main(void)
 {
 	test_views();
 	test_filters();
 	test_outputs();
+	test_failure_fields();
 	return check_report("report");
 }
