@@ -39,6 +39,8 @@
 #include "webconfig.h"
 
 #define SEND_WAIT_MS 50 /* how long a matched pair waits for its send record */
+#define OWN_WAIT_MS  50 /* how long a received event waits for its queued record */
+#define NL_WAIT_MAX  4096
 #define NETNS_DIR    "/run/netns/"
 
 struct app {
@@ -64,6 +66,14 @@ struct app {
 	 * kernel's queue time, and our scheduling enters no latency.
 	 */
 	bool nl_batched;
+	/*
+	 * Events our socket returned, waiting for the record of their queueing:
+	 * the ring is read in reservation order and stops at a record another CPU
+	 * has reserved and not committed yet, so that record can come a turn late.
+	 */
+	struct nl_event *nl_wait;
+	unsigned int nl_wait_first, nl_wait_len;
+	unsigned long long own_unknown; /* released without it: our receive time stands */
 };
 
 /* libbpf's print callback has no context: -v is kept here */
@@ -125,6 +135,27 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* Hand the waiting events to the correlator, in order, each once its queue time is known. */
+static void release_nl(struct app *a, bool force)
+{
+	__u64 now = now_ns();
+
+	while (a->nl_wait_len) {
+		struct nl_event *e = &a->nl_wait[a->nl_wait_first];
+		__u64 q = consumers_own_queued(a->cons, e->type, e->token);
+
+		if (!q && !force && now - e->recv_ns < OWN_WAIT_MS * NSEC_PER_MSEC)
+			break;
+		if (q)
+			e->recv_ns = q; /* delivered when the kernel queued it to us */
+		else
+			a->own_unknown++;
+		corr_add_nl(a->corr, e, a->nl.netns);
+		a->nl_wait_first = (a->nl_wait_first + 1) % NL_WAIT_MAX;
+		a->nl_wait_len--;
+	}
+}
+
 static void on_nl(void *ctx, const struct nl_event *nl)
 {
 	struct app *a = ctx;
@@ -132,14 +163,15 @@ static void on_nl(void *ctx, const struct nl_event *nl)
 
 	if (a->opt->records)
 		return;
+	if (a->tracing && a->nl_wait) {
+		if (a->nl_wait_len == NL_WAIT_MAX)
+			release_nl(a, true);
+		a->nl_wait[(a->nl_wait_first + a->nl_wait_len++) % NL_WAIT_MAX] = *nl;
+		release_nl(a, false);
+		return;
+	}
 	if (a->tracing) {
-		struct nl_event e = *nl;
-		__u64 queued = a->cons ? consumers_own_queued(a->cons, nl->type, nl->token) : 0;
-
-		/* delivered when the kernel queued it to us, whenever we read it */
-		if (queued)
-			e.recv_ns = queued;
-		corr_add_nl(a->corr, &e, a->nl.netns);
+		corr_add_nl(a->corr, nl, a->nl.netns);
 		return;
 	}
 	event_from_nl(nl, a->nl.netns, &ev);
@@ -194,6 +226,7 @@ static void fill_run_info(struct app *a, struct run_info *info, struct corr_stat
 		consumers_get_stats(a->cons, ks);
 		info->consumers = true;
 		info->cstats = ks;
+		info->own_unknown = a->own_unknown;
 	}
 }
 
@@ -311,7 +344,8 @@ static int open_consumers(struct app *a)
 		return EXIT_BPF_REFUSED;
 	}
 	a->cons = consumers_new(&co);
-	if (!a->cons) {
+	a->nl_wait = a->opt->observe ? NULL : calloc(NL_WAIT_MAX, sizeof(*a->nl_wait));
+	if (!a->cons || (!a->opt->observe && !a->nl_wait)) {
 		warn("out of memory for %u pending deliveries", co.capacity);
 		return EXIT_RUNTIME;
 	}
@@ -440,6 +474,8 @@ static int consume_kernel(struct app *a)
 
 	if (err < 0)
 		return err;
+	if (a->nl_wait)
+		release_nl(a, false);
 	/* the drop counters are read at most every poll: a map walk is not free */
 	if (now_ns() >= a->next_evidence_ns) {
 		refresh_evidence(a);
@@ -524,6 +560,8 @@ static void drain(struct app *a)
 	if (!a->tracing)
 		return;
 	tracer_consume(&a->tracer);
+	if (a->nl_wait)
+		release_nl(a, true);
 	refresh_evidence(a);
 	corr_flush(a->corr);
 	if (a->cons)
@@ -536,6 +574,7 @@ static void cleanup(struct app *a)
 		tracer_close(&a->tracer);
 	corr_free(a->corr);
 	consumers_free(a->cons);
+	free(a->nl_wait);
 	httpd_stop(&a->httpd);
 	webconfig_free(&a->web);
 	genl_listener_close(&a->nl);

@@ -261,10 +261,10 @@ void json_summary(FILE *f, const struct report_view *v, const struct run_info *i
 		json_consumers(f, v);
 		fprintf(f,
 			",\"deliveries\":{\"pending\":%u,\"pending_max\":%u,\"orphan_reads\":%llu,"
-			"\"unseen_reads\":%llu,\"evicted\":%llu}",
+			"\"unseen_reads\":%llu,\"evicted\":%llu,\"own_unknown\":%llu}",
 			info->cstats->pending, info->cstats->pending_max,
 			info->cstats->orphan_reads, info->cstats->unseen_reads,
-			info->cstats->evicted);
+			info->cstats->evicted, info->own_unknown);
 	}
 	if (info->probes)
 		json_probes(f, info->probes);

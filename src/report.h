@@ -90,7 +90,8 @@ struct run_info {
 	bool consumers;			/* the consumer view is on (its probes attached) */
 	bool observe;			/* --observe: no socket of ours */
 	const struct consumers_stats *cstats;
-	const struct verdict *verdict; /* at exit, when thresholds were given */
+	unsigned long long own_unknown; /* events of ours whose queue time never came */
+	const struct verdict *verdict;	/* at exit, when thresholds were given */
 };
 
 struct report {

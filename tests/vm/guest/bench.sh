@@ -18,6 +18,9 @@
 #   mon_evlat   monitor1 and mptcp-evlat -N evc: what the tracer adds where a
 #               path manager already listens (against monitor1)
 #   genl        mptcp-evlat --genl-only -N evc: our listener without the probes
+#   evlat_nocons  mptcp-evlat -N evc --no-consumers: without the consumer probes
+#   observe_mon monitor1 and mptcp-evlat -N evc --observe: no subscriber of ours, where a
+#               path manager (here: one monitor) already listens (against monitor1)
 #   evlat       mptcp-evlat -N evc (default mode, output to a file)
 #   evlat_all   mptcp-evlat -A -N evc
 #   bpftrace    a naive kfunc printf one-liner, when the guest has bpftrace
@@ -131,6 +134,11 @@ observer_start() {
 		set -- "$1" "$2" -N evc
 		;;
 	genl) set -- "$1" "$2" --genl-only -N evc ;;
+	evlat_nocons) set -- "$1" "$2" -N evc --no-consumers ;;
+	observe_mon)
+		monitors_start "$2" evc || return 1
+		set -- "$1" "$2" -N evc --observe
+		;;
 	evlat_all) set -- "$1" "$2" -A -N evc ;;
 	evlat_p16k) set -- "$1" "$2" -N evc --pending 16384 ;;
 	ring*) set -- "$1" "$2" -N evc --json -r "${1#ring}" ;;
@@ -148,8 +156,9 @@ observer_start() {
 	shift 2
 	$BIN/mptcp-evlat "$@" >$W/"$tag".out 2>$W/"$tag".err &
 	observer_pid=$!
-	# --genl-only says "listening to mptcp_pm_events"
-	wait_line $W/"$tag".err 'tracing MPTCP events|listening to mptcp_pm_events' 120 $observer_pid
+	# --genl-only says "listening to mptcp_pm_events", --observe "observing"
+	wait_line $W/"$tag".err 'tracing MPTCP events|listening to mptcp_pm_events|observing MPTCP' 120 \
+		$observer_pid
 }
 
 # observer_stop CONFIG TAG: stop it; 1 if it died before (then it observed nothing)
@@ -162,7 +171,7 @@ observer_stop() {
 	done
 	if [ -n "$observer_pid" ]; then
 		if alive "$observer_pid"; then
-			case $1 in evlat* | mon_evlat | genl | ring*) max_into $W/rss."$1" "$(vmhwm "$observer_pid")" ;; esac
+			case $1 in evlat* | mon_evlat | observe_mon | genl | ring*) max_into $W/rss."$1" "$(vmhwm "$observer_pid")" ;; esac
 			if ! signal_wait "$observer_pid" INT 10; then
 				# a background job of this shell has SIGINT ignored: one sent
 				# before the tracer blocks it is lost. Do not hang: TERM, KILL
@@ -258,7 +267,7 @@ text_delivered() {
 }
 
 # --- phases -------------------------------------------------------------------
-TRACED="sink monitor1 monitor genl evlat evlat_all mon_evlat"
+TRACED="sink monitor1 monitor genl evlat evlat_nocons evlat_all mon_evlat observe_mon"
 [ -x $BPFTRACE ] && TRACED="$TRACED bpftrace"
 PHASES="ratios subflows failures ringbuf rss profile"
 
@@ -438,7 +447,7 @@ phase_ringbuf() {
 phase_profile() {
 	PROFILE=1
 	echo 1 2>/dev/null >/proc/sys/kernel/bpf_stats_enabled || say "no kernel.bpf_stats_enabled"
-	for cfg in monitor1 genl evlat; do
+	for cfg in monitor1 genl evlat evlat_nocons observe_mon; do
 		churn_run "$cfg" profile "$cfg.profile" || continue
 		c=$(field $W/"$cfg".profile.line conns)
 		read -r cpu0 sw0 bns0 bruns0 <$W/"$cfg".profile.cost0

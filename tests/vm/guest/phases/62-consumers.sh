@@ -76,10 +76,21 @@ phase_run() {
 		($d | group_by(.consumer.ino) | all(map(select(.read_ns == null)) | length <= 1))' \
 		"$W/c.json" >/dev/null
 	check_rc consumers_stages $?
-	# our own delivery time is the kernel's queue time: the event's delivery stage is ours
+	# our own delivery time is the kernel's queue time: the event's delivery stage is ours,
+	# but for an event whose queued record had not come 50 ms after we read it (the ring
+	# waits behind another CPU's uncommitted record): own_unknown counts those
 	$JQ -se '([.[] | select(.type=="delivery" and .consumer.ours)] |
 		map({key: "\(.event) \(.token)", value: .queue_ns}) | from_entries) as $q |
+		(.[] | select(.type=="summary") | .deliveries.own_unknown) as $u |
 		[.[] | select(.type=="event" and .status == "delivered")] | length > 0 and
-		all($q["\(.event) \(.token)"] == .delivery_ns)' "$W/c.json" >/dev/null
+		([.[] | select($q["\(.event) \(.token)"] != .delivery_ns)] | length) <= $u' \
+		"$W/c.json" >/dev/null
+	rc=$?
+	[ $rc -eq 0 ] || $JQ -c 'select(.type=="delivery" and .consumer.ours) |
+		{event, queue_ns}, select(.type=="event") | {event, delivery_ns},
+		select(.type=="summary") | .deliveries' "$W/c.json"
+	report consumers_own_unknown "$($JQ -r 'select(.type=="summary") | .deliveries.own_unknown' \
+		"$W/c.json")"
+	(exit $rc)
 	check_rc consumers_own_delivery_is_queue_time $?
 }
