@@ -30,26 +30,7 @@ _fail_pairs_expect() {
 
 # _fail_closed_mon MON: "token sport dport error reset_reason reset_flags" per SF_CLOSED
 _fail_closed_mon() {
-	awk 'function hex(s,  n, i) {
-		n = 0
-		for (i = 3; i <= length(s); i++)
-			n = n * 16 + index("0123456789abcdef", tolower(substr(s, i, 1))) - 1
-		return n
-	}
-	/^\[ *SF_CLOSED\]/ {
-		t = "-"; sp = "-"; dp = "-"; e = "-"; rr = "-"; rf = "-"
-		for (i = 2; i <= NF; i++) {
-			split($i, kv, "=")
-			if (kv[1] == "token") t = sprintf("0x%8s", kv[2])
-			else if (kv[1] == "sport") sp = kv[2]
-			else if (kv[1] == "dport") dp = kv[2]
-			else if (kv[1] == "error") e = kv[2]
-			else if (kv[1] == "reset_reason") rr = kv[2]
-			else if (kv[1] == "reset_flags") rf = hex(kv[2])
-		}
-		gsub(/ /, "0", t)
-		print t, sp, dp, e, rr, rf
-	}' "$1" | sort
+	awk -f "$LIB/monitor_closed.awk" "$1" | sort
 }
 
 _fail_closed_json() {
