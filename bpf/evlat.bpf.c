@@ -73,9 +73,9 @@ struct task_ctx {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct task_ctx);
 } tasks SEC(".maps");
 
@@ -162,15 +162,15 @@ static __always_inline void rec_submit(struct evlat_record *r)
 	bpf_ringbuf_submit(r, flags);
 }
 
+/*
+ * This task's context: task-local storage (5.11+), a pointer away from the
+ * task, freed with it. NULL when the storage is busy on this CPU (a probe
+ * inside the storage code itself).
+ */
 static __always_inline struct task_ctx *task_ctx(bool create)
 {
-	__u64 key = bpf_get_current_task();
-	struct task_ctx *c = bpf_map_lookup_elem(&tasks, &key), zero = {};
-
-	if (c || !create)
-		return c;
-	bpf_map_update_elem(&tasks, &key, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&tasks, &key);
+	return bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), NULL,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
 /* A hook fired on this task: its listener check and its send come next, on this task. */

@@ -363,6 +363,8 @@ static int open_tracer(struct app *a)
 		.ringbuf_kib = o->ringbuf_kib,
 		.force_kprobe = o->force_kprobe,
 		.consumers = !o->no_consumers,
+		/* our own subscription makes the kernel's answer always yes (doc/kernel-notes.md) */
+		.listeners = o->observe || o->records,
 		.cb = on_record,
 		.ctx = a,
 	};

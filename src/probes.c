@@ -159,7 +159,7 @@ static void select_one(struct probe *p, const struct probe_def *d, const struct 
 	p->kp_prog = c->kp_prog;
 }
 
-int probes_select(struct probe_set *ps, const struct btf *btf, bool consumers)
+int probes_select(struct probe_set *ps, const struct btf *btf, bool consumers, bool listeners)
 {
 	static const struct btf *none;
 	int err = 0;
@@ -172,6 +172,8 @@ int probes_select(struct probe_set *ps, const struct btf *btf, bool consumers)
 		if (ps->p[i].mandatory && ps->p[i].state == PROBE_MISSING)
 			err = -ENOENT;
 	}
+	if (!listeners && ps->p[PROBE_LISTENERS].state == PROBE_SELECTED)
+		ps->p[PROBE_LISTENERS].state = PROBE_UNNEEDED;
 	return err;
 }
 
@@ -180,7 +182,7 @@ bool probes_prog_wanted(const struct probe_set *ps, const char *prog, bool fentr
 	for (int i = 0; i < PROBE_NR; i++) {
 		const struct probe *p = &ps->p[i];
 
-		if (p->state == PROBE_MISSING)
+		if (p->state == PROBE_MISSING || p->state == PROBE_UNNEEDED)
 			continue;
 		if ((fentry && !strcmp(prog, p->fe_prog)) ||
 		    (p->kp_prog && !strcmp(prog, p->kp_prog)))
@@ -202,7 +204,7 @@ bool probes_consumer_prog(const char *prog)
 bool probes_consumers(const struct probe_set *ps)
 {
 	for (int i = PROBE_FIRST_CONSUMER; i < PROBE_NR; i++)
-		if (ps->p[i].state != PROBE_ATTACHED)
+		if (ps->p[i].state != PROBE_ATTACHED && ps->p[i].state != PROBE_UNNEEDED)
 			return false;
 	return true;
 }
@@ -224,10 +226,9 @@ int probes_count(const struct probe_set *ps, enum probe_state state)
 const char *probe_state_name(enum probe_state state)
 {
 	static const char *const names[] = {
-		[PROBE_MISSING] = "missing",
-		[PROBE_SELECTED] = "selected",
-		[PROBE_ATTACHED] = "attached",
-		[PROBE_FAILED] = "failed",
+		[PROBE_MISSING] = "missing",   [PROBE_SELECTED] = "selected",
+		[PROBE_ATTACHED] = "attached", [PROBE_FAILED] = "failed",
+		[PROBE_UNNEEDED] = "unneeded",
 	};
 
 	return (unsigned int)state < ARRAY_SIZE(names) ? names[state] : "?";

@@ -37,7 +37,8 @@ enum probe_state {
 	PROBE_MISSING,	/* target not in this kernel's BTF */
 	PROBE_SELECTED, /* a program was chosen, not attached yet */
 	PROBE_ATTACHED,
-	PROBE_FAILED, /* the kernel refused to attach it */
+	PROBE_FAILED,	/* the kernel refused to attach it */
+	PROBE_UNNEEDED, /* not loaded: this mode has no use for it (has_listeners while subscribed) */
 };
 
 enum probe_mode {
@@ -75,11 +76,13 @@ struct probe_set {
 
 /*
  * Fill @ps from @vmlinux BTF: the target and prototype variant of each
- * probe; the consumer probes only with @consumers (else PROBE_MISSING).
+ * probe; the consumer probes only with @consumers (else PROBE_MISSING), and
+ * of those the listener check only with @listeners (else PROBE_UNNEEDED: with
+ * a subscriber of ours the kernel's answer is always yes).
  * Returns 0, or -ENOENT when a mandatory target is missing (that probe has
  * state PROBE_MISSING and mandatory set).
  */
-int probes_select(struct probe_set *ps, const struct btf *vmlinux, bool consumers);
+int probes_select(struct probe_set *ps, const struct btf *vmlinux, bool consumers, bool listeners);
 
 /* Whether BPF program @prog belongs to a consumer probe */
 bool probes_consumer_prog(const char *prog);

@@ -81,7 +81,7 @@ static void put_probes(FILE *f, const struct probe_set *ps)
 		return; /* --genl-only: nothing to attach */
 	put_family(f, "mptcp_evlat_probe_attached", "gauge",
 		   "1 when the probe is attached (mode fentry or kprobe), 0 when its kernel "
-		   "function is missing or refused (mode none)");
+		   "function is missing or refused, or this mode does not use it (mode none)");
 	for (int i = 0; i < PROBE_NR; i++) {
 		const struct probe *p = &ps->p[i];
 		bool on = p->state == PROBE_ATTACHED;

@@ -22,7 +22,7 @@ static void check_kernel(void)
 	struct utsname u;
 
 	if (!uname(&u))
-		printf("%-34s %s\n", "kernel", u.release);
+		printf("%-44s %s\n", "kernel", u.release);
 }
 
 /* Loaded, not just present: a truncated or unreadable file is no BTF either. */
@@ -30,7 +30,7 @@ static bool check_btf(void)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 
-	printf("%-34s %s\n", "btf", btf ? "yes (/sys/kernel/btf/vmlinux)" : "NO");
+	printf("%-44s %s\n", "btf", btf ? "yes (/sys/kernel/btf/vmlinux)" : "NO");
 	btf__free(btf);
 	return btf != NULL;
 }
@@ -41,9 +41,9 @@ static bool check_mptcp(void)
 	int v = genl_mptcp_enabled();
 
 	if (v < 0)
-		printf("%-34s %s\n", "mptcp", "NO (no net.mptcp.enabled: CONFIG_MPTCP?)");
+		printf("%-44s %s\n", "mptcp", "NO (no net.mptcp.enabled: CONFIG_MPTCP?)");
 	else
-		printf("%-34s %s (net.mptcp.enabled = %d)\n", "mptcp", v ? "enabled" : "DISABLED",
+		printf("%-44s %s (net.mptcp.enabled = %d)\n", "mptcp", v ? "enabled" : "DISABLED",
 		       v);
 	return v >= 0;
 }
@@ -65,15 +65,15 @@ static bool check_netlink(struct genl_listener *nl)
 	int err = genl_listener_open(nl, NULL, 0);
 
 	if (err) {
-		printf("%-34s NO: %s\n", "netlink mptcp_pm_events", netlink_error(err));
+		printf("%-44s NO: %s\n", "netlink mptcp_pm_events", netlink_error(err));
 		return false;
 	}
-	printf("%-34s family %u, group %u\n", "netlink mptcp_pm_events", nl->family_id,
+	printf("%-44s family %u, group %u\n", "netlink mptcp_pm_events", nl->family_id,
 	       nl->group_id);
 	return true;
 }
 
-static void print_probe(const struct probe *p)
+static void print_probe(const struct probe *p, int fentry_load_err)
 {
 	char label[64];
 
@@ -81,7 +81,7 @@ static void print_probe(const struct probe *p)
 		 strcmp(p->name, p->target) ? " (" : "",
 		 strcmp(p->name, p->target) ? p->target : "",
 		 strcmp(p->name, p->target) ? ")" : "");
-	printf("%-34s ", label);
+	printf("%-44s ", label);
 	switch (p->state) {
 	case PROBE_MISSING:
 		printf("missing (not in this kernel)%s\n", p->mandatory ? ", REQUIRED" : "");
@@ -91,9 +91,19 @@ static void print_probe(const struct probe *p)
 		       p->variant ? ", variant " : "", p->variant ? p->variant : "");
 		break;
 	case PROBE_FAILED:
+		if (!p->kp_prog) { /* the consumer probes: no kprobe form */
+			printf("REFUSED: fentry/fexit only: %s\n",
+			       p->err && p->err != -EOPNOTSUPP ? strerror(-p->err)
+			       : fentry_load_err	       ? strerror(-fentry_load_err)
+							       : "the object did not load");
+			break;
+		}
 		printf("REFUSED: fentry: %s, kprobe: %s%s\n",
 		       p->fentry_err ? strerror(-p->fentry_err) : "-", strerror(-p->err),
 		       p->mandatory ? ", REQUIRED" : "");
+		break;
+	case PROBE_UNNEEDED:
+		printf("not needed in this mode\n");
 		break;
 	case PROBE_SELECTED:
 		printf("not tried (the object did not load)%s\n", p->mandatory ? ", REQUIRED" : "");
@@ -101,22 +111,27 @@ static void print_probe(const struct probe *p)
 	}
 }
 
-static int check_probes(const struct genl_listener *nl, unsigned int ringbuf_kib, bool force_kprobe)
+/* The probes' table; *@consumers: whether the consumer view would be there */
+static int check_probes(const struct genl_listener *nl, unsigned int ringbuf_kib, bool force_kprobe,
+			bool *consumers)
 {
 	struct tracer t;
 	struct tracer_cfg cfg = {
 		.mcgrp = nl ? nl->group_id : 0,
 		.ringbuf_kib = ringbuf_kib,
 		.force_kprobe = force_kprobe,
+		.consumers = true,
+		.listeners = true,
 		.quiet = true,
 		.cb = noop_record,
 	};
 	int ret = tracer_open(&t, &cfg);
 
 	for (int i = 0; i < PROBE_NR; i++)
-		print_probe(&t.probes.p[i]);
+		print_probe(&t.probes.p[i], t.probes.fentry_load_err);
+	*consumers = probes_consumers(&t.probes);
 	if (t.probes.fentry_load_err)
-		printf("%-34s %s\n", "fentry",
+		printf("%-44s %s\n", "fentry",
 		       t.probes.fentry_load_err == -EPERM ? "REFUSED by this kernel (EPERM)"
 							  : strerror(-t.probes.fentry_load_err));
 	tracer_close(&t);
@@ -127,23 +142,25 @@ int selfcheck_run(unsigned int ringbuf_kib, bool force_kprobe)
 {
 	const char *verdict = "ok: the seed probes attach";
 	struct genl_listener nl = { 0 };
-	bool have_nl;
+	bool have_nl, consumers = false;
 	int ret;
 
 	check_kernel();
 	if (!check_btf()) {
-		printf("%-34s FAIL: no BTF, no CO-RE probes (--genl-only works)\n", "result");
+		printf("%-44s FAIL: no BTF, no CO-RE probes (--genl-only works)\n", "result");
 		return EXIT_NO_BTF;
 	}
 	check_mptcp();
 	have_nl = check_netlink(&nl);
-	ret = check_probes(have_nl ? &nl : NULL, ringbuf_kib, force_kprobe);
+	ret = check_probes(have_nl ? &nl : NULL, ringbuf_kib, force_kprobe, &consumers);
 	genl_listener_close(&nl);
 	if (ret)
 		verdict = "FAIL: the seed probes cannot attach";
+	else if (!consumers)
+		verdict = "ok: the seed probes attach (no consumer view: see its probes above)";
 	else if (!have_nl)
 		verdict = "FAIL: the seed probes attach, but there are no events to listen to";
-	printf("%-34s %s\n", "result", verdict);
+	printf("%-44s %s\n", "result", verdict);
 	if (!ret && !have_nl)
 		ret = EXIT_NO_MPTCP;
 	return ret;

@@ -71,7 +71,7 @@ static int select_probes(struct tracer *t, const struct tracer_cfg *cfg)
 		return EXIT_NO_BTF;
 	}
 	t->have_btf = true;
-	err = probes_select(&t->probes, btf, cfg->consumers);
+	err = probes_select(&t->probes, btf, cfg->consumers, cfg->listeners);
 	btf__free(btf);
 	if (!err)
 		return 0;
@@ -102,7 +102,7 @@ static void report_consumers(const struct tracer *t)
 							     ? "it needs fentry/fexit programs"
 							     : strerror(-t->consumer_load_err));
 	for (int i = PROBE_FIRST_CONSUMER; !t->consumer_load_err && i < PROBE_NR; i++)
-		if (ps->p[i].state != PROBE_ATTACHED) {
+		if (ps->p[i].state != PROBE_ATTACHED && ps->p[i].state != PROBE_UNNEEDED) {
 			warn("notice: no consumer view: %s() %s", ps->p[i].target,
 			     ps->p[i].state == PROBE_MISSING ? "not in this kernel"
 							     : strerror(-ps->p[i].err));

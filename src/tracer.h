@@ -18,6 +18,7 @@ struct tracer_cfg {
 	unsigned int ringbuf_kib; /* power of 2 */
 	bool force_kprobe;
 	bool consumers; /* the consumer probes too (fentry/fexit only) */
+	bool listeners; /* of those, the listener check: only without a subscriber of ours */
 	bool quiet;	/* --check prints its own table */
 	ring_buffer_sample_fn cb;
 	void *ctx;

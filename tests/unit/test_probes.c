@@ -272,6 +272,7 @@ static int count_core(const struct probe_set *ps, enum probe_state state)
 }
 
 /* probes_select() on a kernel built from @funcs; false if the BTF could not be built. */
+static bool select_listeners = true; /* probes_select()'s @listeners */
 static bool select_on2(unsigned int funcs, struct probe_set *ps, int *ret, bool consumers);
 
 static bool select_on(unsigned int funcs, struct probe_set *ps, int *ret)
@@ -288,7 +289,7 @@ static bool select_on2(unsigned int funcs, struct probe_set *ps, int *ret, bool 
 		return false;
 	/* probes_select() must not depend on what the set held before */
 	memset(ps, 0x5a, sizeof(*ps));
-	*ret = probes_select(ps, btf, consumers);
+	*ret = probes_select(ps, btf, consumers, select_listeners);
 	btf__free(btf);
 	CHECK(!ps->kprobe_only && !ps->fentry_load_err);
 	return true;
@@ -497,6 +498,23 @@ static void test_consumers(void)
 		CHECK(probes_count(&ps, PROBE_MISSING) == PROBE_NR - PROBE_FIRST_CONSUMER);
 		CHECK(!probes_prog_wanted(&ps, "fe_queued", true));
 	}
+	/* a subscriber of ours: no listener check (always yes), the view complete without it */
+	select_listeners = false;
+	if (select_on2(KERNEL_6_12 | K_CONSUMERS, &ps, &ret, true)) {
+		CHECK(ret == 0 && ps.p[PROBE_LISTENERS].state == PROBE_UNNEEDED);
+		CHECK(!probes_prog_wanted(&ps, "fx_has_listeners", true));
+		CHECK(probes_prog_wanted(&ps, "fe_queued", true));
+		CHECK(!probes_consumers(&ps));
+		for (int i = PROBE_FIRST_CONSUMER; i < PROBE_NR; i++)
+			if (ps.p[i].state == PROBE_SELECTED)
+				ps.p[i].state = PROBE_ATTACHED;
+		CHECK(probes_consumers(&ps));
+		CHECK(probes_count(&ps, PROBE_UNNEEDED) == 1);
+	}
+	/* without the consumer probes it stays missing with the others */
+	if (select_on2(KERNEL_6_12 | K_CONSUMERS, &ps, &ret, false))
+		CHECK(ps.p[PROBE_LISTENERS].state == PROBE_MISSING);
+	select_listeners = true;
 	/* before 5.19 skb_recv_datagram() had four parameters: not the program's prototype */
 	if (select_on2(KERNEL_6_12 | K_RECV_4ARGS, &ps, &ret, true)) {
 		CHECK(ps.p[PROBE_READ].state == PROBE_MISSING);
@@ -551,6 +569,7 @@ static void test_helpers(void)
 	CHECK_STR(probe_state_name(PROBE_SELECTED), "selected");
 	CHECK_STR(probe_state_name(PROBE_ATTACHED), "attached");
 	CHECK_STR(probe_state_name(PROBE_FAILED), "failed");
+	CHECK_STR(probe_state_name(PROBE_UNNEEDED), "unneeded");
 	CHECK_STR(probe_state_name((enum probe_state)42), "?");
 	CHECK_STR(probe_mode_name(PROBE_FENTRY), "fentry");
 	CHECK_STR(probe_mode_name(PROBE_KPROBE), "kprobe");
