@@ -26,6 +26,8 @@ const volatile __u32 targ_netns = 0;	       /* 0: every namespace */
 const volatile __u32 targ_wakeup_bytes = 4096; /* wake the reader past this (loader: ring / 4) */
 const volatile __u32 targ_mcgrp = 0;	       /* absolute genl group id of mptcp_pm_events */
 const volatile bool targ_consumers = false;    /* the netlink-side probes are loaded */
+/* &nl_table from /proc/kallsyms (0: unknown): the hooks test the group's listener bitmap */
+const volatile __u64 targ_nl_table = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -78,6 +80,13 @@ struct {
 	__type(key, int);
 	__type(value, struct task_ctx);
 } tasks SEC(".maps");
+
+/* Kernel constants the programs test (uapi and af_netlink.h values, stable) */
+#define AF_NETLINK_	  16
+#define NETLINK_GENERIC_  16
+#define MSG_PEEK_	  2
+#define ENOBUFS_	  105
+#define NLK_F_NO_ENOBUFS_ 3 /* NETLINK_F_RECV_NO_ENOBUFS: a bit number of netlink_sock.flags */
 
 /* Broadcast ids: one per event message sent, never 0 */
 __u64 bcast_seq = 0;
@@ -190,6 +199,57 @@ static __always_inline void ctx_hook(const struct evlat_record *r)
 	c->hook_pending = 1;
 }
 
+/* The sender of @event found nobody subscribed anywhere: it builds nothing (no_listener) */
+static __always_inline void nolistener(__u8 event, __u32 token, __u32 netns, __u64 hook_ns)
+{
+	struct evlat_record *r = rec_start_ns(EVLAT_K_NOLISTENER, event, netns);
+
+	if (!r)
+		return;
+	r->token = token;
+	r->msg.hook_ns = hook_ns;
+	rec_submit(r);
+}
+
+/*
+ * Whether any socket, in any namespace, is joined to mptcp_pm_events: the
+ * test of netlink_has_listeners(), nl_table[NETLINK_GENERIC].listeners, which
+ * every event sender makes first thing after our hook (doc/kernel-notes.md).
+ * nl_table is a global the kernel exports; its address comes from kallsyms.
+ */
+static __always_inline bool group_has_listeners(void)
+{
+	const struct netlink_table *tbl = NULL;
+	const struct listeners *ls;
+	__u32 bit = targ_mcgrp - 1, groups;
+	unsigned long word = 0;
+
+	if (bpf_probe_read_kernel(&tbl, sizeof(tbl), (const void *)targ_nl_table) || !tbl)
+		return true; /* unknown: never a no_listener */
+	tbl = (const void *)tbl + NETLINK_GENERIC_ * bpf_core_type_size(struct netlink_table);
+	ls = BPF_CORE_READ(tbl, listeners);
+	groups = BPF_CORE_READ(tbl, groups);
+	if (!ls || bit >= groups)
+		return false;
+	bpf_probe_read_kernel(&word, sizeof(word),
+			      (const void *)ls + bpf_core_field_offset(struct listeners, masks) +
+				      bit / 64 * sizeof(word));
+	return (word >> (bit % 64)) & 1;
+}
+
+/* A hook's record is complete: the task context, the record, the listener test. */
+static __always_inline void hook_submit(struct evlat_record *r)
+{
+	__u64 hook_ns = r->ktime_ns;
+	__u32 token = r->token, netns = r->netns;
+	__u8 event = r->event;
+
+	ctx_hook(r);
+	rec_submit(r);
+	if (targ_nl_table && targ_mcgrp && !group_has_listeners())
+		nolistener(event, token, netns, hook_ns);
+}
+
 /* The broadcast in progress on this task (the innermost), or NULL */
 static __always_inline const struct bcast_lvl *ctx_bcast(void)
 {
@@ -294,8 +354,7 @@ static __always_inline int on_event(__u32 type, const struct mptcp_sock *msk,
 		rec_put_ssk(r, ssk, fe);
 		rec_put_subflow(r, ssk_subflow(ssk), false);
 	}
-	ctx_hook(r);
-	rec_submit(r);
+	hook_submit(r);
 	return 0;
 }
 
@@ -322,8 +381,7 @@ static __always_inline int on_announced(const struct mptcp_sock *msk, const stru
 		if (!r->dport)
 			r->dport = bpf_ntohs(BPF_CORE_READ(ssk, __sk_common.skc_dport));
 	}
-	ctx_hook(r);
-	rec_submit(r);
+	hook_submit(r);
 	return 0;
 }
 
@@ -336,8 +394,7 @@ static __always_inline int on_removed(const struct mptcp_sock *msk, __u8 id)
 		return 0;
 	r->token = msk_token(msk, false);
 	r->rem_id = id;
-	ctx_hook(r);
-	rec_submit(r);
+	hook_submit(r);
 	return 0;
 }
 
@@ -368,8 +425,7 @@ static __always_inline int on_listener(const struct sock *ssk, __u32 event)
 	if (!r)
 		return 0;
 	rec_put_ssk(r, ssk, false);
-	ctx_hook(r);
-	rec_submit(r);
+	hook_submit(r);
 	return 0;
 }
 
@@ -489,11 +545,6 @@ static __always_inline int on_broadcast(const struct sock *nlsk, const struct sk
  * generic netlink one and the message is a multicast on our group. fentry /
  * fexit only: no kprobe twins (a kretprobe does not have the arguments).
  */
-#define AF_NETLINK_	  16
-#define NETLINK_GENERIC_  16
-#define MSG_PEEK_	  2
-#define ENOBUFS_	  105
-#define NLK_F_NO_ENOBUFS_ 3 /* NETLINK_F_RECV_NO_ENOBUFS: a bit number of netlink_sock.flags */
 
 static __always_inline bool genl_sock(const struct sock *sk)
 {
@@ -637,7 +688,6 @@ static __always_inline int on_read(const struct sock *sk, unsigned int flags, co
 static __always_inline int on_has_listeners(unsigned int group, int ret)
 {
 	struct task_ctx *c;
-	struct evlat_record *r;
 
 	if (!targ_mcgrp || group != targ_mcgrp)
 		return 0;
@@ -645,14 +695,8 @@ static __always_inline int on_has_listeners(unsigned int group, int ret)
 	if (!c || !c->hook_pending)
 		return 0; /* not an event sender's check (mptcp_userspace_pm_active()) */
 	c->hook_pending = 0;
-	if (ret)
-		return 0;
-	r = rec_start_ns(EVLAT_K_NOLISTENER, c->hook_event, c->hook_netns);
-	if (!r)
-		return 0;
-	r->token = c->hook_token;
-	r->msg.hook_ns = c->hook_ns;
-	rec_submit(r);
+	if (!ret)
+		nolistener(c->hook_event, c->hook_token, c->hook_netns, c->hook_ns);
 	return 0;
 }
 

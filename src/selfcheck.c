@@ -11,6 +11,7 @@
 #include "genl.h"
 #include "selfcheck.h"
 #include "tracer.h"
+#include "util.h"
 
 static int noop_record(void *ctx, void *data, size_t len)
 {
@@ -122,6 +123,7 @@ static int check_probes(const struct genl_listener *nl, unsigned int ringbuf_kib
 		.force_kprobe = force_kprobe,
 		.consumers = true,
 		.listeners = true,
+		.listener_probe = true, /* tried here, whichever check a run would use */
 		.quiet = true,
 		.cb = noop_record,
 	};
@@ -130,6 +132,11 @@ static int check_probes(const struct genl_listener *nl, unsigned int ringbuf_kib
 	for (int i = 0; i < PROBE_NR; i++)
 		print_probe(&t.probes.p[i], t.probes.fentry_load_err);
 	*consumers = probes_consumers(&t.probes);
+	printf("%-44s %s\n", "listener check (--observe)",
+	       kallsyms_addr("/proc/kallsyms", "nl_table")
+		       ? "the group bitmap (nl_table in /proc/kallsyms)"
+		       : "fexit netlink_has_listeners() (no nl_table in /proc/kallsyms: "
+			 "CONFIG_KALLSYMS_ALL, kernel.kptr_restrict)");
 	if (t.probes.fentry_load_err)
 		printf("%-44s %s\n", "fentry",
 		       t.probes.fentry_load_err == -EPERM ? "REFUSED by this kernel (EPERM)"

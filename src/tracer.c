@@ -45,12 +45,15 @@ bool have_net_admin(void)
 	return effective_caps() & (1ULL << CAP_NET_ADMIN);
 }
 
-static int configure(struct evlat_bpf *skel, const struct tracer_cfg *cfg, bool consumers)
+static int configure(const struct tracer *t, const struct tracer_cfg *cfg, bool consumers)
 {
+	struct evlat_bpf *skel = t->skel;
+
 	skel->rodata->targ_netns = cfg->netns;
 	skel->rodata->targ_mcgrp = cfg->mcgrp;
 	/* the hooks and send probes keep the task context only for the consumer probes */
 	skel->rodata->targ_consumers = consumers;
+	skel->rodata->targ_nl_table = consumers ? t->nl_table : 0;
 	/*
 	 * The loop drains the ring on every netlink event and every EVLAT_POLL_MS
 	 * anyway; a wake-up of its own only when a quarter of the ring is used
@@ -71,7 +74,15 @@ static int select_probes(struct tracer *t, const struct tracer_cfg *cfg)
 		return EXIT_NO_BTF;
 	}
 	t->have_btf = true;
-	err = probes_select(&t->probes, btf, cfg->consumers, cfg->listeners);
+	/*
+	 * The listener check: with nl_table's address the hooks read the group's
+	 * bitmap themselves, and netlink_has_listeners(), which the kernel calls
+	 * for every socket it frees, needs no program (doc/kernel-notes.md).
+	 */
+	t->nl_table = 0;
+	if (cfg->consumers && cfg->listeners && !cfg->listener_probe)
+		t->nl_table = kallsyms_addr("/proc/kallsyms", "nl_table");
+	err = probes_select(&t->probes, btf, cfg->consumers, cfg->listeners && !t->nl_table);
 	btf__free(btf);
 	if (!err)
 		return 0;
@@ -153,7 +164,7 @@ static int load_once(struct tracer *t, const struct tracer_cfg *cfg, bool fentry
 		bpf_program__set_autoload(prog, probes_prog_wanted(&t->probes, name, fentry) &&
 							(consumers || !probes_consumer_prog(name)));
 	}
-	err = configure(t->skel, cfg, fentry && consumers);
+	err = configure(t, cfg, fentry && consumers);
 	if (!err)
 		err = evlat_bpf__load(t->skel);
 	if (err) {

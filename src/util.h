@@ -15,6 +15,13 @@
 /* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(), so of every record */
 __u64 now_ns(void);
 
+/*
+ * The address of kernel symbol @name in a kallsyms file (/proc/kallsyms), or
+ * 0: absent, in a module, or hidden (all zeros under kernel.kptr_restrict=2,
+ * or without CAP_SYSLOG).
+ */
+unsigned long long kallsyms_addr(const char *path, const char *name);
+
 /* One line on stderr, "mptcp-evlat: " first and a newline after. */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -5,7 +5,8 @@
 # --observe: no subscription of ours. With `ip mptcp monitor` the only subscriber of evc,
 # mptcp-evlat has no netlink socket there, reports every event trafgen caused in evc as sent
 # and the monitor as reading them all. With nobody subscribed anywhere the kernel builds no
-# event: every one is no_listener, none lost. With the monitor subscribed and the fault module
+# event: every one is no_listener, none lost (told by the listener bitmap, and with kallsyms
+# hidden by the netlink_has_listeners() probe). With the monitor subscribed and the fault module
 # failing 2 atomic allocations in evc, exactly those 2 are lost_alloc_atomic.
 KO=/opt/evlat/kmod/evlat_fault.ko
 P=/sys/module/evlat_fault/parameters
@@ -51,6 +52,19 @@ phase_run() {
 		([$s.events[].no_listener] | add) == $n and ([$s.events[].count] | add) == $n and
 		($s.consumers | length) == 0' "$W/none.json" >/dev/null
 	check_rc observe_nobody_all_no_listener $?
+	# the hooks read the group's bitmap (nl_table from kallsyms): no netlink_has_listeners() probe
+	! grep -q 'netlink_has_listeners' "$W/none.err"
+	check_rc observe_listener_check_by_bitmap $?
+
+	# kallsyms addresses hidden (kernel.kptr_restrict=2): the same, by the fexit probe instead
+	kr=$(cat /proc/sys/kernel/kptr_restrict)
+	echo 2 >/proc/sys/kernel/kptr_restrict
+	observe hidden
+	echo "$kr" >/proc/sys/kernel/kptr_restrict
+	$JQ -se --argjson n "$N" '(.[] | select(.type=="summary")) as $s |
+		([$s.events[].no_listener] | add) == $n and ([$s.events[].count] | add) == $n' \
+		"$W/hidden.json" >/dev/null && grep -q 'attached .* netlink_has_listeners' "$W/hidden.err"
+	check_rc observe_nobody_no_listener_by_probe $?
 
 	if [ -n "${EVLAT_KMOD_SKIP:-}" ] || [ ! -f $KO ]; then
 		skip observe_fault "no evlat_fault.ko for this kernel: ${EVLAT_KMOD_SKIP:-}"
