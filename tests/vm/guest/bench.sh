@@ -194,16 +194,19 @@ observer_stop() {
 }
 
 # --- where the cost goes (the profile phase) -----------------------------------
-# observer_cost: "cpu_ns ctxsw bpf_ns bpf_runs" summed over the running observers:
-# time on CPU (/proc/PID/schedstat), context switches, and the run time and
-# count of their BPF programs (fdinfo; counted while kernel.bpf_stats_enabled=1)
+# observer_cost: "cpu_ns ctxsw bpf_ns bpf_runs utime stime" summed over the running observers:
+# time on CPU (/proc/PID/schedstat), context switches, the run time and count of their BPF
+# programs (fdinfo; counted while kernel.bpf_stats_enabled=1), and of the CPU time the part in
+# user space and in the kernel (/proc/PID/stat, ticks of 10 ms: hence the longer profile runs)
 observer_cost() {
 	for pid in $observer_pid $monitor_pids; do
 		awk '{ print "cpu", $1 }' "/proc/$pid/schedstat" 2>/dev/null
+		awk '{ print "utime", $14; print "stime", $15 }' "/proc/$pid/stat" 2>/dev/null
 		awk '/^(non)?voluntary_ctxt_switches:/ { print "ctxsw", $2 }' "/proc/$pid/status" 2>/dev/null
 		cat /proc/"$pid"/fdinfo/* 2>/dev/null |
 			awk '$1 == "run_time_ns:" { print "bpf_ns", $2 } $1 == "run_cnt:" { print "bpf_runs", $2 }'
-	done | awk '{ v[$1] += $2 } END { printf "%d %d %d %d\n", v["cpu"], v["ctxsw"], v["bpf_ns"], v["bpf_runs"] }'
+	done | awk '{ v[$1] += $2 } END { printf "%d %d %d %d %d %d\n", v["cpu"], v["ctxsw"], v["bpf_ns"],
+		v["bpf_runs"], v["utime"], v["stime"] }'
 }
 
 # --- one run ------------------------------------------------------------------
@@ -223,8 +226,10 @@ churn_run() {
 		return 1
 	fi
 	[ -n "$PROFILE" ] && observer_cost >$W/"$tag".cost0
+	secs=$SECONDS_PER_RUN
+	[ -n "$PROFILE" ] && secs=$(awk -v s="$SECONDS_PER_RUN" 'BEGIN { print 4 * s }')
 	$BIN/trafgen --server-netns "$(ns_path evs)" --client-netns "$(ns_path evc)" \
-		--churn "$SECONDS_PER_RUN" "$@" >$W/"$tag".churn 2>&1
+		--churn "$secs" "$@" >$W/"$tag".churn 2>&1
 	trc=$?
 	[ -n "$PROFILE" ] && observer_cost >$W/"$tag".cost1
 	observer_stop "$cfg" "$tag"
@@ -450,12 +455,16 @@ phase_profile() {
 	for cfg in monitor1 genl evlat evlat_nocons observe_mon; do
 		churn_run "$cfg" profile "$cfg.profile" || continue
 		c=$(field $W/"$cfg".profile.line conns)
-		read -r cpu0 sw0 bns0 bruns0 <$W/"$cfg".profile.cost0
-		read -r cpu1 sw1 bns1 bruns1 <$W/"$cfg".profile.cost1
+		read -r cpu0 sw0 bns0 bruns0 ut0 st0 <$W/"$cfg".profile.cost0
+		read -r cpu1 sw1 bns1 bruns1 ut1 st1 <$W/"$cfg".profile.cost1
 		awk -v c="$c" -v cpu=$((cpu1 - cpu0)) -v sw=$((sw1 - sw0)) -v bns=$((bns1 - bns0)) \
-			-v br=$((bruns1 - bruns0)) -v k="bench_profile_$cfg" 'BEGIN {
+			-v br=$((bruns1 - bruns0)) -v ut=$((ut1 - ut0)) -v st=$((st1 - st0)) \
+			-v k="bench_profile_$cfg" 'BEGIN {
 			if (c <= 0) exit
 			printf "%s_cpu_ns_per_conn=%.0f\n%s_ctxsw_per_conn=%.2f\n", k, cpu / c, k, sw / c
+			# ticks of 10 ms (USER_HZ 100)
+			printf "%s_utime_ns_per_conn=%.0f\n%s_stime_ns_per_conn=%.0f\n", k,
+				ut * 1e7 / c, k, st * 1e7 / c
 			if (br > 0)
 				printf "%s_bpf_ns_per_conn=%.0f\n%s_bpf_runs_per_conn=%.2f\n", k, bns / c, k, br / c
 		}' >$W/"$cfg".profile.kv
