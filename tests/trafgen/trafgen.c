@@ -22,6 +22,9 @@
  *   wait until both msks are destroyed (no event)
  * and once, on the server: LISTENER_CREATED / LISTENER_CLOSED (6.2+).
  *
+ * "trafgen pm --scenario NAME" drives a connection for another path manager
+ * (mptcpd's plugins, or trafgen as a userspace PM): pm_scen.c.
+ *
  * --churn SECONDS is the benchmark mode (see run_churn()): connections as
  * fast as possible, each with a fixed number of events, for the tracer's
  * overhead measurements (tests/bench/).
@@ -53,6 +56,7 @@
 #include "mptcp_compat.h"
 #include "mptcp_obs.h"
 #include "pm_genl.h"
+#include "pm_scen.h"
 
 enum {
 	EXIT_OK = 0,
@@ -1279,6 +1283,9 @@ int main(int argc, char **argv)
 	unsigned int i;
 	int err;
 
+	/* trafgen pm ...: the scenarios of other path managers (pm_scen.c) */
+	if (argc > 1 && !strcmp(argv[1], "pm"))
+		return pm_scen_main(argc - 1, argv + 1);
 	if (parse_args(argc, argv))
 		return EXIT_USAGE;
 	r.t0 = now_ms();
