@@ -26,6 +26,7 @@ const volatile __u32 targ_netns = 0;	       /* 0: every namespace */
 const volatile __u32 targ_wakeup_bytes = 4096; /* wake the reader past this (loader: ring / 4) */
 const volatile __u32 targ_mcgrp = 0;	       /* absolute genl group id of mptcp_pm_events */
 const volatile bool targ_consumers = false;    /* the netlink-side probes are loaded */
+const volatile __u32 targ_family = 0;	       /* genl family id of mptcp_pm: its commands */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -70,6 +71,7 @@ struct task_ctx {
 	__u32 hook_pending; /* its netlink_has_listeners() has not returned yet */
 	__u32 depth, pad;
 	struct bcast_lvl lvl[2];
+	__u64 cmd_ns, cmd_nlh; /* the path-manager command in progress: when, which message */
 };
 
 struct {
@@ -674,6 +676,228 @@ static __always_inline int on_gone(const struct socket *so)
 }
 
 /*
+ * Path-manager commands: genl_rcv_msg(skb, nlh, extack) runs every generic
+ * netlink request of every family synchronously in the sender's sendmsg()
+ * (netlink_unicast_kernel() -> genl_rcv() -> netlink_rcv_skb()), so current is
+ * the path manager, and its return is the command's result: the doit's, a
+ * dispatch check's (-ENOENT, -EINVAL, -EOPNOTSUPP, -EPERM), or -EINTR when a
+ * dump started (netlink_rcv_skb() then sends no ACK). Same prototype on 6.1,
+ * 6.12, 7.2 and 7.3 (doc/kernel-notes.md "Path-manager commands"). Both
+ * programs leave after one load unless nlmsg_type is the mptcp_pm family.
+ */
+#define PM_ATTR_ADDR	    1 /* MPTCP_PM_ATTR_* */
+#define PM_ATTR_TOKEN	    4
+#define PM_ATTR_LOC_ID	    5
+#define PM_ATTR_ADDR_REMOTE 6
+#define PM_ADDR_FAMILY	    1 /* MPTCP_PM_ADDR_ATTR_* */
+#define PM_ADDR_ID	    2
+#define PM_ADDR_ADDR4	    3
+#define PM_ADDR_ADDR6	    4
+#define PM_ADDR_PORT	    5
+#define PM_ADDR_FLAGS	    6
+#define NLA_TYPE_MASK_	    0x3fff
+#define NLM_F_DUMP_	    0x300
+#define CMD_BUF		    256 /* the attributes read: the largest command has about 100 bytes */
+#define CMD_STEPS	    20	/* attributes walked: 4 top-level, up to 7 in each of 2 nests */
+
+/*
+ * The command's attributes, copied in one read: the walk below then costs no
+ * helper call per attribute, and every offset is masked into the buffer,
+ * which keeps the verifier's work small (nested loops of probe reads were
+ * refused on 6.12 with E2BIG). Per CPU: the program is not re-entered on a CPU
+ * (a call that would is skipped and counted as a miss).
+ */
+struct cmd_buf {
+	__u8 b[CMD_BUF + 24]; /* + room for a value read past the last offset */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cmd_buf);
+} cmd_scratch SEC(".maps");
+
+static __always_inline bool pm_request(const struct nlmsghdr *nlh)
+{
+	return targ_family && nlh->nlmsg_type == targ_family;
+}
+
+static __always_inline __u16 b16(const struct cmd_buf *m, __u32 off)
+{
+	return *(const __u16 *)&m->b[off & (CMD_BUF - 1)];
+}
+
+static __always_inline __u32 b32(const struct cmd_buf *m, __u32 off)
+{
+	return *(const __u32 *)&m->b[off & (CMD_BUF - 1)];
+}
+
+/* An IPv4 address as it is, an IPv6 one folded to 32 bits (xor of its words) */
+static __always_inline __u32 b_addr(const struct cmd_buf *m, __u32 off, __u32 len)
+{
+	if (len < 20)
+		return b32(m, off);
+	return b32(m, off) ^ b32(m, off + 4) ^ b32(m, off + 8) ^ b32(m, off + 12);
+}
+
+/* One MPTCP_PM_ADDR_ATTR_* of the local (ADDR) or remote (ADDR_REMOTE) address */
+static __always_inline void cmd_addr_attr(struct evlat_record *r, const struct cmd_buf *m,
+					  __u32 type, __u32 val, __u32 len, bool remote)
+{
+	__u32 a;
+
+	switch (type) {
+	case PM_ADDR_FAMILY:
+		if (!remote)
+			r->family = b16(m, val);
+		break;
+	case PM_ADDR_ID:
+		if (remote)
+			r->rem_id = m->b[val & (CMD_BUF - 1)];
+		else
+			r->loc_id = m->b[val & (CMD_BUF - 1)];
+		break;
+	case PM_ADDR_ADDR4:
+	case PM_ADDR_ADDR6:
+		a = b_addr(m, val, len);
+		__builtin_memcpy(remote ? r->cmd.daddr : r->cmd.saddr, &a, sizeof(a));
+		break;
+	case PM_ADDR_PORT:
+		if (remote)
+			r->dport = b16(m, val);
+		else
+			r->sport = b16(m, val);
+		break;
+	case PM_ADDR_FLAGS:
+		if (!remote)
+			r->cmd.addr_flags = b32(m, val);
+		break;
+	}
+}
+
+/*
+ * The attributes of @m (@n bytes): the token, the local address or id, the
+ * remote address. One flat walk that steps into ADDR and ADDR_REMOTE rather
+ * than a loop per nest. Values are read whatever their length says: the
+ * kernel's policy has already refused a command whose attributes are short.
+ */
+static __always_inline void cmd_attrs(struct evlat_record *r, const struct cmd_buf *m, __u32 n)
+{
+	__u32 off = 0, nest_end = 0, nest = 0;
+
+	for (int i = 0; i < CMD_STEPS; i++) {
+		__u32 len, type;
+
+		if (nest && off >= nest_end)
+			nest = 0;
+		if (off + 4 > n)
+			break;
+		len = b16(m, off);
+		type = b16(m, off + 2) & NLA_TYPE_MASK_;
+		if (len < 4 || off + len > n)
+			break;
+		if (nest) {
+			cmd_addr_attr(r, m, type, off + 4, len - 4, nest == PM_ATTR_ADDR_REMOTE);
+		} else if (type == PM_ATTR_ADDR || type == PM_ATTR_ADDR_REMOTE) {
+			nest = type;
+			nest_end = off + len;
+			off += 4; /* into the nest */
+			if (type == PM_ATTR_ADDR_REMOTE)
+				r->flags |= EVLAT_F_CMD_REMOTE;
+			continue;
+		} else if (type == PM_ATTR_TOKEN) {
+			r->token = b32(m, off + 4);
+			r->flags |= EVLAT_F_CMD_TOKEN;
+		} else if (type == PM_ATTR_LOC_ID) {
+			r->loc_id = m->b[(off + 4) & (CMD_BUF - 1)];
+		}
+		off += (len + 3) & ~3U;
+	}
+}
+
+/* Copy the attributes of the request at @msg into the scratch buffer: their length, or 0 */
+static __always_inline __u32 cmd_copy(struct cmd_buf *m, __u64 msg, __u32 nlmsg_len)
+{
+	__u32 n = nlmsg_len > NLMSG_HDRLEN_ + GENL_HDRLEN_
+			  ? nlmsg_len - NLMSG_HDRLEN_ - GENL_HDRLEN_
+			  : 0;
+
+	if (n > CMD_BUF)
+		n = CMD_BUF; /* the first attributes: the token comes first from every sender we know */
+	if (!n ||
+	    bpf_probe_read_kernel(m->b, n, (const void *)(msg + NLMSG_HDRLEN_ + GENL_HDRLEN_)))
+		return 0;
+	return n;
+}
+
+/* The sending socket: NETLINK_CB(skb).sk, set by netlink_unicast_kernel() */
+static __always_inline __u32 cmd_sender_ino(const struct sk_buff *skb)
+{
+	struct netlink_skb_parms parms;
+	struct socket *so;
+
+	if (bpf_probe_read_kernel(&parms, sizeof(parms), (const void *)skb->cb) || !parms.sk)
+		return 0;
+	so = BPF_CORE_READ(parms.sk, sk_socket);
+	return so ? BPF_CORE_READ(container_of(so, struct socket_alloc, socket), vfs_inode.i_ino)
+		  : 0;
+}
+
+static __always_inline int on_cmd_start(const struct nlmsghdr *nlh)
+{
+	struct task_ctx *c;
+
+	if (!pm_request(nlh))
+		return 0;
+	c = task_ctx(true);
+	if (c) {
+		c->cmd_ns = bpf_ktime_get_ns();
+		c->cmd_nlh = (__u64)(unsigned long)nlh;
+	}
+	return 0;
+}
+
+/*
+ * At the return: the whole command in one record (an effect the doit causes
+ * itself, a SUB_CLOSED of SUBFLOW_DESTROY, has its own record before this one).
+ * The message stays in place until netlink_rcv_skb() is done with it.
+ */
+static __always_inline int on_cmd_end(const struct sk_buff *skb, const struct nlmsghdr *nlh,
+				      int ret)
+{
+	__u64 msg = (__u64)(unsigned long)nlh;
+	struct evlat_record *r;
+	struct task_ctx *c;
+	struct cmd_buf *m;
+	__u32 zero = 0;
+	__u8 cmd = 0;
+
+	if (!pm_request(nlh))
+		return 0;
+	bpf_probe_read_kernel(&cmd, sizeof(cmd), (const void *)(msg + NLMSG_HDRLEN_));
+	r = rec_start_ns(EVLAT_K_CMD, cmd, sk_netns(skb->sk, true));
+	if (!r)
+		return 0;
+	c = task_ctx(false);
+	if (c && c->cmd_nlh == msg) {
+		r->cmd.start_ns = c->cmd_ns;
+		c->cmd_nlh = 0;
+	}
+	r->cmd.err = ret;
+	r->cmd.seq = nlh->nlmsg_seq;
+	if (nlh->nlmsg_flags & NLM_F_DUMP_)
+		r->flags |= EVLAT_F_CMD_DUMP;
+	m = bpf_map_lookup_elem(&cmd_scratch, &zero);
+	if (m)
+		cmd_attrs(r, m, cmd_copy(m, msg, nlh->nlmsg_len));
+	r->cmd.ino = cmd_sender_ino(skb);
+	bpf_get_current_comm(r->cmd.comm, sizeof(r->cmd.comm));
+	rec_submit(r);
+	return 0;
+}
+
+/*
  * Thin program stubs over the helpers above: an fentry and a kprobe twin for
  * each target. The loader picks one per target from the kernel's BTF and
  * what the kernel accepts (fentry first, kprobe when fentry is refused).
@@ -829,6 +1053,19 @@ SEC("fentry/netlink_release")
 int BPF_PROG(fe_gone, struct socket *sock)
 {
 	return on_gone(sock);
+}
+
+SEC("fentry/genl_rcv_msg")
+int BPF_PROG(fe_cmd, struct sk_buff *skb, struct nlmsghdr *nlh, struct netlink_ext_ack *extack)
+{
+	return on_cmd_start(nlh);
+}
+
+SEC("fexit/genl_rcv_msg")
+int BPF_PROG(fx_cmd, struct sk_buff *skb, struct nlmsghdr *nlh, struct netlink_ext_ack *extack,
+	     int ret)
+{
+	return on_cmd_end(skb, nlh, ret);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

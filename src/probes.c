@@ -85,6 +85,9 @@ static const struct probe_def probe_defs[PROBE_NR] = {
 			      false,
 			      { FE_ONLY("netlink_has_listeners", "fx_has_listeners") } },
 	[PROBE_GONE] = { "gone", false, { FE_ONLY("netlink_release", "fe_gone") } },
+	/* genl_rcv_msg(skb, nlh, extack): in the BTF of 6.1 ... 7.3, one prototype */
+	[PROBE_CMD] = { "cmd", false, { FE_ONLY("genl_rcv_msg", "fe_cmd") } },
+	[PROBE_CMD_END] = { "cmd_end", false, { FE_ONLY("genl_rcv_msg", "fx_cmd") } },
 };
 
 static bool have_func(const struct btf *btf, const char *fn)
@@ -199,12 +202,22 @@ bool probes_consumer_prog(const char *prog)
 	return false;
 }
 
-bool probes_consumers(const struct probe_set *ps)
+static bool all_attached(const struct probe_set *ps, int from, int to)
 {
-	for (int i = PROBE_FIRST_CONSUMER; i < PROBE_NR; i++)
+	for (int i = from; i < to; i++)
 		if (ps->p[i].state != PROBE_ATTACHED)
 			return false;
 	return true;
+}
+
+bool probes_consumers(const struct probe_set *ps)
+{
+	return all_attached(ps, PROBE_FIRST_CONSUMER, PROBE_FIRST_PM);
+}
+
+bool probes_pm(const struct probe_set *ps)
+{
+	return probes_consumers(ps) && all_attached(ps, PROBE_FIRST_PM, PROBE_NR);
 }
 
 bool probes_attached(const struct probe_set *ps, enum probe_id id)

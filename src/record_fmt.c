@@ -117,6 +117,33 @@ static void put_netlink(struct line *l, const struct evlat_record *r)
 		line_put(l, " no_enobufs=%d", !!(r->flags & EVLAT_F_NO_ENOBUFS));
 }
 
+/* A path-manager command: what it asked, who asked, what it got (never a kernel address) */
+static void put_cmd(struct line *l, const struct evlat_record *r)
+{
+	const struct evlat_cmd *k = &r->cmd;
+	char comm[sizeof(k->comm) + 1] = "";
+
+	memcpy(comm, k->comm, sizeof(k->comm));
+	for (char *c = comm; *c; c++)
+		if (*c <= ' ' || *c > '~')
+			*c = '?';
+	line_put(l, " cmd=%u", r->event);
+	if (r->flags & EVLAT_F_CMD_TOKEN)
+		line_put(l, " token=0x%08x", r->token);
+	line_put(l, " err=%d seq=%u dump=%d start_ktime=%" PRIu64 " sock_ino=%u comm=%s", k->err,
+		 k->seq, !!(r->flags & EVLAT_F_CMD_DUMP), (uint64_t)k->start_ns, k->ino,
+		 comm[0] ? comm : "?");
+	if (r->family)
+		line_put(l, " family=%d loc_id=%u sport=%u saddr=%u.%u.%u.%u flags=0x%x",
+			 r->family == AF_INET6 ? 6 : 4, r->loc_id, r->sport, k->saddr[0],
+			 k->saddr[1], k->saddr[2], k->saddr[3], k->addr_flags);
+	else if (r->loc_id)
+		line_put(l, " loc_id=%u", r->loc_id);
+	if (r->flags & EVLAT_F_CMD_REMOTE)
+		line_put(l, " rem_id=%u dport=%u daddr=%u.%u.%u.%u", r->rem_id, r->dport,
+			 k->daddr[0], k->daddr[1], k->daddr[2], k->daddr[3]);
+}
+
 int record_format(const void *data, size_t len, char *buf, size_t size)
 {
 	const struct evlat_record *r = data;
@@ -130,6 +157,10 @@ int record_format(const void *data, size_t len, char *buf, size_t size)
 	buf[0] = '\0';
 	line_put(&l, "ktime=%" PRIu64 " cpu=%u pid=%u tid=%u netns=%u kind=%s",
 		 (uint64_t)r->ktime_ns, r->cpu, r->pid, r->tid, r->netns, kind_name(r->kind));
+	if (r->kind == EVLAT_K_CMD) {
+		put_cmd(&l, r);
+		return l.err ? l.err : (int)l.len;
+	}
 	put_event(&l, r);
 	if (r->kind != EVLAT_K_LISTENER && r->kind != EVLAT_K_GONE)
 		line_put(&l, " token=0x%08x", r->token);

@@ -25,6 +25,59 @@ static void view_free(struct report_view *v)
 	free(v->cons);
 	v->cons = NULL;
 	v->ncons = v->capcons = 0;
+	for (unsigned int i = 0; i < v->npm; i++)
+		free(v->pm[i]);
+	free(v->pm);
+	v->pm = NULL;
+	v->npm = v->cappm = 0;
+}
+
+/* Room for one more pointer in a view's list */
+static int view_grow(void ***list, unsigned int n, unsigned int *cap)
+{
+	unsigned int c = *cap ? *cap * 2 : 8;
+	void **l;
+
+	if (n < *cap)
+		return 0;
+	l = realloc(*list, c * sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	*list = l;
+	*cap = c;
+	return 0;
+}
+
+static struct report_pm *view_pm(struct report_view *v, const struct pm_command *c)
+{
+	struct report_pm *p;
+
+	for (unsigned int i = 0; i < v->npm; i++)
+		if (v->pm[i]->cmd == c->cmd && !strcmp(v->pm[i]->comm, c->comm))
+			return v->pm[i];
+	if (view_grow((void ***)&v->pm, v->npm, &v->cappm))
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->cmd = c->cmd;
+	memcpy(p->comm, c->comm, sizeof(p->comm));
+	v->pm[v->npm++] = p;
+	return p;
+}
+
+static int view_add_command(struct report_view *v, const struct pm_command *c)
+{
+	struct report_pm *p = view_pm(v, c);
+
+	if (!p)
+		return -ENOMEM;
+	p->result[c->result]++;
+	p->effect[c->effect]++;
+	for (int i = 0; i < PMS_MAX; i++)
+		if (c->have_stage[i])
+			hist_add(&p->stage[i], c->stage_ns[i]);
+	return 0;
 }
 
 static struct report_consumer *view_consumer(struct report_view *v, const struct consumer *c)
@@ -157,6 +210,22 @@ void report_delivery(struct report *r, const struct delivery *d)
 		text_delivery(stderr, d);
 }
 
+void report_command(struct report *r, const struct pm_command *c)
+{
+	const struct report_filter *f = &r->cfg.filter;
+
+	if ((unsigned int)c->result >= PMR_MAX || (unsigned int)c->effect >= PME_MAX)
+		return;
+	if (f->token_set && (!c->have_token || c->token != f->token))
+		return;
+	note_err(r, view_add_command(&r->interval, c));
+	note_err(r, view_add_command(&r->total, c));
+	if (r->cfg.json && r->out)
+		json_command(r->out, c);
+	else if (r->cfg.verbose)
+		text_command(stderr, c);
+}
+
 void report_count(struct report *r, unsigned int type, enum evlat_status status,
 		  unsigned long long n)
 {
@@ -194,6 +263,14 @@ void report_reset_interval(struct report *r, __u64 now_ns)
 
 		memset(v->cons[i], 0, sizeof(*v->cons[i]));
 		v->cons[i]->c = c;
+	}
+	for (unsigned int i = 0; i < v->npm; i++) {
+		struct report_pm *p = v->pm[i];
+
+		memset(p->result, 0, sizeof(p->result));
+		memset(p->effect, 0, sizeof(p->effect));
+		for (int s = 0; s < PMS_MAX; s++)
+			hist_reset(&p->stage[s]);
 	}
 	v->start_ns = now_ns;
 }

@@ -28,6 +28,7 @@
 #include "event.h"
 #include "evlat_record.h"
 #include "hist.h"
+#include "pm.h"
 
 struct corr_stats;
 struct probe_set;
@@ -68,11 +69,22 @@ struct report_consumer {
 	struct hist stage[DST_MAX];
 };
 
-/* Everything reported since start_ns; a type or consumer is allocated when first seen */
+/* One path manager's (comm) commands of one type */
+struct report_pm {
+	__u8 cmd;
+	char comm[16];
+	unsigned long long result[PMR_MAX];
+	unsigned long long effect[PME_MAX];
+	struct hist stage[PMS_MAX];
+};
+
+/* Everything reported since start_ns; a type, consumer or command is allocated when first seen */
 struct report_view {
 	struct report_type *ev[EVLAT_EVENT_TYPES];
 	struct report_consumer **cons; /* in order of appearance */
 	unsigned int ncons, capcons;
+	struct report_pm **pm; /* (command, comm), in order of appearance */
+	unsigned int npm, cappm;
 	__u64 start_ns; /* CLOCK_MONOTONIC */
 };
 
@@ -88,6 +100,7 @@ struct run_info {
 	const struct probe_set *probes; /* NULL with --genl-only */
 	const char *kernel;		/* uname -r, for build_info */
 	bool consumers;			/* the consumer view is on (its probes attached) */
+	bool pm;			/* the path-manager view is on (genl_rcv_msg() traced) */
 	bool observe;			/* --observe: no socket of ours */
 	const struct consumers_stats *cstats;
 	const struct verdict *verdict; /* at exit, when thresholds were given */
@@ -119,6 +132,8 @@ void report_count(struct report *r, unsigned int type, enum evlat_status status,
 
 /* One consumer's delivery of one event: filtered, counted, shown (JSON). */
 void report_delivery(struct report *r, const struct delivery *d);
+/* One path-manager command, its trigger and effect: filtered (-t), counted, shown. */
+void report_command(struct report *r, const struct pm_command *c);
 
 /* The interval view as the terminal or JSON summary (cfg.json) on r->out. */
 void report_summary(const struct report *r, const struct run_info *info);

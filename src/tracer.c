@@ -49,6 +49,7 @@ static int configure(struct evlat_bpf *skel, const struct tracer_cfg *cfg, bool 
 {
 	skel->rodata->targ_netns = cfg->netns;
 	skel->rodata->targ_mcgrp = cfg->mcgrp;
+	skel->rodata->targ_family = cfg->family;
 	/* the hooks and send probes keep the task context only for the consumer probes */
 	skel->rodata->targ_consumers = consumers;
 	/*
@@ -95,7 +96,7 @@ static void report_consumers(const struct tracer *t)
 {
 	const struct probe_set *ps = &t->probes;
 
-	if (probes_consumers(ps))
+	if (probes_pm(ps))
 		return;
 	if (t->consumer_load_err)
 		warn("notice: no consumer view: %s", t->consumer_load_err == -EOPNOTSUPP
@@ -103,7 +104,8 @@ static void report_consumers(const struct tracer *t)
 							     : strerror(-t->consumer_load_err));
 	for (int i = PROBE_FIRST_CONSUMER; !t->consumer_load_err && i < PROBE_NR; i++)
 		if (ps->p[i].state != PROBE_ATTACHED) {
-			warn("notice: no consumer view: %s() %s", ps->p[i].target,
+			warn("notice: no %s view: %s() %s",
+			     i < PROBE_FIRST_PM ? "consumer" : "path-manager", ps->p[i].target,
 			     ps->p[i].state == PROBE_MISSING ? "not in this kernel"
 							     : strerror(-ps->p[i].err));
 			break;

@@ -15,6 +15,7 @@ struct evlat_bpf;
 struct tracer_cfg {
 	__u32 netns;		  /* only this namespace (inode), 0 = all */
 	__u32 mcgrp;		  /* absolute genl group id of mptcp_pm_events */
+	__u32 family;		  /* genl family id of mptcp_pm: its commands are traced */
 	unsigned int ringbuf_kib; /* power of 2 */
 	bool force_kprobe;
 	bool consumers; /* the consumer probes too (fentry/fexit only) */

@@ -157,6 +157,8 @@ static void small_case(struct fix *p)
 		[PROBE_READ] = { .name = "read", .state = PROBE_ATTACHED, .misses = 1 },
 		[PROBE_LISTENERS] = { .name = "has_listeners", .state = PROBE_ATTACHED },
 		[PROBE_GONE] = { .name = "gone", .state = PROBE_MISSING },
+		[PROBE_CMD] = { .name = "cmd", .state = PROBE_ATTACHED },
+		[PROBE_CMD_END] = { .name = "cmd_end", .state = PROBE_ATTACHED },
 	};
 
 	fix_init(p);
