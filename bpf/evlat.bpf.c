@@ -700,14 +700,27 @@ static __always_inline int on_gone(const struct socket *so)
 #define CMD_BUF		    256 /* the attributes read: the largest command has about 100 bytes */
 #define CMD_STEPS	    20	/* attributes walked: 4 top-level, up to 7 in each of 2 nests */
 
+/* What the walk found (scalars only, copied into the record after it), and where it is */
+struct cmd_walk {
+	__u32 n, off, nest, nest_end;
+	__u32 token, addr_flags, saddr, daddr;
+	__u16 family, sport, dport;
+	__u8 loc_id, rem_id, flags, pad[3];
+};
+
 /*
- * The command's attributes, copied in one read: the walk below then costs no
- * helper call per attribute, and every offset is masked into the buffer,
- * which keeps the verifier's work small (nested loops of probe reads were
- * refused on 6.12 with E2BIG). Per CPU: the program is not re-entered on a CPU
- * (a call that would is skipped and counted as a miss).
+ * The command's attributes, copied in one read into a per-CPU buffer (the
+ * program is not re-entered on a CPU: such a call is skipped and counted as a
+ * miss), then walked by bpf_loop() (5.17+), whose callback is verified once,
+ * where a bounded loop is verified per iteration and path (6.1's verifier
+ * refused that with E2BIG, 6.12's took seconds). The walk's state lives in the
+ * buffer too, not in a context on the stack: 6.1.192's verifier checks a
+ * callback with the state of its first call only (prepare_func_exit() returns
+ * to the caller at once; 6.12 checks it again with the states it returns),
+ * and would remove as dead the nest handling that call cannot reach.
  */
 struct cmd_buf {
+	struct cmd_walk w;
 	__u8 b[CMD_BUF + 24]; /* + room for a value read past the last offset */
 };
 
@@ -741,82 +754,73 @@ static __always_inline __u32 b_addr(const struct cmd_buf *m, __u32 off, __u32 le
 	return b32(m, off) ^ b32(m, off + 4) ^ b32(m, off + 8) ^ b32(m, off + 12);
 }
 
-/* One MPTCP_PM_ADDR_ATTR_* of the local (ADDR) or remote (ADDR_REMOTE) address */
-static __always_inline void cmd_addr_attr(struct evlat_record *r, const struct cmd_buf *m,
-					  __u32 type, __u32 val, __u32 len, bool remote)
+/* One MPTCP_PM_ADDR_ATTR_* (value at @val) of the local (ADDR) or remote (ADDR_REMOTE) address */
+static __always_inline void cmd_addr_attr(struct cmd_walk *w, const struct cmd_buf *m, __u32 type,
+					  __u32 val, __u32 len)
 {
-	__u32 a;
+	bool remote = w->nest == PM_ATTR_ADDR_REMOTE;
 
-	switch (type) {
-	case PM_ADDR_FAMILY:
-		if (!remote)
-			r->family = b16(m, val);
-		break;
-	case PM_ADDR_ID:
-		if (remote)
-			r->rem_id = m->b[val & (CMD_BUF - 1)];
-		else
-			r->loc_id = m->b[val & (CMD_BUF - 1)];
-		break;
-	case PM_ADDR_ADDR4:
-	case PM_ADDR_ADDR6:
-		a = b_addr(m, val, len);
-		__builtin_memcpy(remote ? r->cmd.daddr : r->cmd.saddr, &a, sizeof(a));
-		break;
-	case PM_ADDR_PORT:
-		if (remote)
-			r->dport = b16(m, val);
-		else
-			r->sport = b16(m, val);
-		break;
-	case PM_ADDR_FLAGS:
-		if (!remote)
-			r->cmd.addr_flags = b32(m, val);
-		break;
-	}
+	if (type == PM_ADDR_FAMILY && !remote)
+		w->family = b16(m, val);
+	else if (type == PM_ADDR_ID && remote)
+		w->rem_id = m->b[val & (CMD_BUF - 1)];
+	else if (type == PM_ADDR_ID)
+		w->loc_id = m->b[val & (CMD_BUF - 1)];
+	else if ((type == PM_ADDR_ADDR4 || type == PM_ADDR_ADDR6) && remote)
+		w->daddr = b_addr(m, val, len);
+	else if (type == PM_ADDR_ADDR4 || type == PM_ADDR_ADDR6)
+		w->saddr = b_addr(m, val, len);
+	else if (type == PM_ADDR_PORT && remote)
+		w->dport = b16(m, val);
+	else if (type == PM_ADDR_PORT)
+		w->sport = b16(m, val);
+	else if (type == PM_ADDR_FLAGS && !remote)
+		w->addr_flags = b32(m, val);
 }
 
 /*
- * The attributes of @m (@n bytes): the token, the local address or id, the
- * remote address. One flat walk that steps into ADDR and ADDR_REMOTE rather
- * than a loop per nest. Values are read whatever their length says: the
- * kernel's policy has already refused a command whose attributes are short.
+ * One attribute: the token, the local address or id, the remote address; the
+ * walk steps into ADDR and ADDR_REMOTE rather than over them. Values are read
+ * whatever their length: the kernel's policy refuses a command with short ones.
+ * 1 stops the loop.
  */
-static __always_inline void cmd_attrs(struct evlat_record *r, const struct cmd_buf *m, __u32 n)
+static long cmd_step(__u32 i, void *ctx)
 {
-	__u32 off = 0, nest_end = 0, nest = 0;
+	__u32 zero = 0, off, len, type;
+	struct cmd_buf *m = bpf_map_lookup_elem(&cmd_scratch, &zero);
+	struct cmd_walk *w;
 
-	for (int i = 0; i < CMD_STEPS; i++) {
-		__u32 len, type;
-
-		if (nest && off >= nest_end)
-			nest = 0;
-		if (off + 4 > n)
-			break;
-		len = b16(m, off);
-		type = b16(m, off + 2) & NLA_TYPE_MASK_;
-		if (len < 4 || off + len > n)
-			break;
-		if (nest) {
-			cmd_addr_attr(r, m, type, off + 4, len - 4, nest == PM_ATTR_ADDR_REMOTE);
-		} else if (type == PM_ATTR_ADDR || type == PM_ATTR_ADDR_REMOTE) {
-			nest = type;
-			nest_end = off + len;
-			off += 4; /* into the nest */
-			if (type == PM_ATTR_ADDR_REMOTE)
-				r->flags |= EVLAT_F_CMD_REMOTE;
-			continue;
-		} else if (type == PM_ATTR_TOKEN) {
-			r->token = b32(m, off + 4);
-			r->flags |= EVLAT_F_CMD_TOKEN;
-		} else if (type == PM_ATTR_LOC_ID) {
-			r->loc_id = m->b[(off + 4) & (CMD_BUF - 1)];
-		}
-		off += (len + 3) & ~3U;
+	if (!m)
+		return 1;
+	w = &m->w;
+	off = w->off;
+	if (w->nest && off >= w->nest_end)
+		w->nest = 0;
+	if (off + 4 > w->n)
+		return 1;
+	len = b16(m, off);
+	type = b16(m, off + 2) & NLA_TYPE_MASK_;
+	if (len < 4 || off + len > w->n)
+		return 1;
+	w->off = off + ((len + 3) & ~3U);
+	if (w->nest) {
+		cmd_addr_attr(w, m, type, off + 4, len - 4);
+	} else if (type == PM_ATTR_ADDR || type == PM_ATTR_ADDR_REMOTE) {
+		w->nest = type;
+		w->nest_end = off + len;
+		w->off = off + 4; /* into the nest */
+		if (type == PM_ATTR_ADDR_REMOTE)
+			w->flags |= EVLAT_F_CMD_REMOTE;
+	} else if (type == PM_ATTR_TOKEN) {
+		w->token = b32(m, off + 4);
+		w->flags |= EVLAT_F_CMD_TOKEN;
+	} else if (type == PM_ATTR_LOC_ID) {
+		w->loc_id = m->b[(off + 4) & (CMD_BUF - 1)];
 	}
+	return 0;
 }
 
-/* Copy the attributes of the request at @msg into the scratch buffer: their length, or 0 */
+/* Copy the attributes of the request at @msg into @m: their length, or 0 */
 static __always_inline __u32 cmd_copy(struct cmd_buf *m, __u64 msg, __u32 nlmsg_len)
 {
 	__u32 n = nlmsg_len > NLMSG_HDRLEN_ + GENL_HDRLEN_
@@ -824,11 +828,37 @@ static __always_inline __u32 cmd_copy(struct cmd_buf *m, __u64 msg, __u32 nlmsg_
 			  : 0;
 
 	if (n > CMD_BUF)
-		n = CMD_BUF; /* the first attributes: the token comes first from every sender we know */
+		n = CMD_BUF; /* the first attributes: every sender we know puts the token first */
 	if (!n ||
 	    bpf_probe_read_kernel(m->b, n, (const void *)(msg + NLMSG_HDRLEN_ + GENL_HDRLEN_)))
 		return 0;
 	return n;
+}
+
+static __always_inline void cmd_attrs(struct evlat_record *r, __u64 msg, __u32 nlmsg_len)
+{
+	__u32 zero = 0;
+	struct cmd_buf *m = bpf_map_lookup_elem(&cmd_scratch, &zero);
+	const struct cmd_walk *w;
+
+	if (!m)
+		return;
+	__builtin_memset(&m->w, 0, sizeof(m->w));
+	m->w.n = cmd_copy(m, msg, nlmsg_len);
+	if (!m->w.n)
+		return;
+	bpf_loop(CMD_STEPS, cmd_step, NULL, 0);
+	w = &m->w;
+	r->token = w->token;
+	r->flags |= w->flags;
+	r->family = w->family;
+	r->loc_id = w->loc_id;
+	r->rem_id = w->rem_id;
+	r->sport = w->sport;
+	r->dport = w->dport;
+	r->cmd.addr_flags = w->addr_flags;
+	__builtin_memcpy(r->cmd.saddr, &w->saddr, sizeof(w->saddr));
+	__builtin_memcpy(r->cmd.daddr, &w->daddr, sizeof(w->daddr));
 }
 
 /* The sending socket: NETLINK_CB(skb).sk, set by netlink_unicast_kernel() */
@@ -869,8 +899,6 @@ static __always_inline int on_cmd_end(const struct sk_buff *skb, const struct nl
 	__u64 msg = (__u64)(unsigned long)nlh;
 	struct evlat_record *r;
 	struct task_ctx *c;
-	struct cmd_buf *m;
-	__u32 zero = 0;
 	__u8 cmd = 0;
 
 	if (!pm_request(nlh))
@@ -888,9 +916,7 @@ static __always_inline int on_cmd_end(const struct sk_buff *skb, const struct nl
 	r->cmd.seq = nlh->nlmsg_seq;
 	if (nlh->nlmsg_flags & NLM_F_DUMP_)
 		r->flags |= EVLAT_F_CMD_DUMP;
-	m = bpf_map_lookup_elem(&cmd_scratch, &zero);
-	if (m)
-		cmd_attrs(r, m, cmd_copy(m, msg, nlh->nlmsg_len));
+	cmd_attrs(r, msg, nlh->nlmsg_len);
 	r->cmd.ino = cmd_sender_ino(skb);
 	bpf_get_current_comm(r->cmd.comm, sizeof(r->cmd.comm));
 	rec_submit(r);

@@ -485,6 +485,7 @@ static int consume_kernel(struct app *a)
 	corr_expire(a->corr, now_ns());
 	if (a->pm)
 		pm_expire(a->pm, now_ns());
+	report_tick(&a->rep, now_ns());
 	return 0;
 }
 
@@ -596,6 +597,7 @@ static int finish(struct app *a)
 
 	if (vc->n)
 		verdict_eval(vc, &a->rep.total, a->nl.overruns, !a->tracing, &v);
+	report_flush(&a->rep);
 	print_summary(a, vc->n ? &v : NULL);
 	write_textfile(a);
 	if (a->bad_records)

@@ -14,6 +14,8 @@
 #include "report.h"
 
 /* JSON: one object per line; every field documented in README.md. */
+/* A string we did not make (a comm, an option) as a JSON value, escaped */
+void json_str(FILE *f, const char *s);
 void json_event(FILE *f, const struct evlat_event *ev);
 void json_summary(FILE *f, const struct report_view *v, const struct run_info *info);
 void json_delivery(FILE *f, const struct delivery *d);

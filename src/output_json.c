@@ -18,7 +18,7 @@
 #include "verdict.h"
 
 /* A string we did not make (a verdict option, a comm) as a JSON value */
-static void json_str(FILE *f, const char *s)
+void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {

@@ -192,14 +192,24 @@ bool probes_prog_wanted(const struct probe_set *ps, const char *prog, bool fentr
 	return false;
 }
 
-bool probes_consumer_prog(const char *prog)
+static bool prog_in(const char *prog, int from, int to)
 {
-	for (int i = PROBE_FIRST_CONSUMER; i < PROBE_NR; i++)
+	for (int i = from; i < to; i++)
 		for (int c = 0; c < PROBE_CHOICES; c++)
 			if (probe_defs[i].choice[c].fe_prog &&
 			    !strcmp(prog, probe_defs[i].choice[c].fe_prog))
 				return true;
 	return false;
+}
+
+bool probes_consumer_prog(const char *prog)
+{
+	return prog_in(prog, PROBE_FIRST_CONSUMER, PROBE_NR);
+}
+
+bool probes_pm_prog(const char *prog)
+{
+	return prog_in(prog, PROBE_FIRST_PM, PROBE_NR);
 }
 
 static bool all_attached(const struct probe_set *ps, int from, int to)

@@ -85,8 +85,10 @@ struct probe_set {
  */
 int probes_select(struct probe_set *ps, const struct btf *vmlinux, bool consumers);
 
-/* Whether BPF program @prog belongs to a consumer probe */
+/* Whether BPF program @prog belongs to a consumer probe (the command probes' included) */
 bool probes_consumer_prog(const char *prog);
+/* Whether it belongs to a command probe */
+bool probes_pm_prog(const char *prog);
 
 /* Whether every consumer probe is attached: the consumer view is complete */
 bool probes_consumers(const struct probe_set *ps);

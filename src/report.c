@@ -7,6 +7,7 @@
 #include "output.h"
 #include "prom.h"
 #include "report.h"
+#include "trace.h"
 
 static void view_init(struct report_view *v, __u64 now_ns)
 {
@@ -156,17 +157,40 @@ static int view_add_count(struct report_view *v, unsigned int type, enum evlat_s
 
 void report_init(struct report *r, const struct report_cfg *cfg, FILE *out, __u64 now_ns)
 {
+	const struct report_trace *tc = &cfg->trace;
+	struct trace_opts to = { .all = tc->all,
+				 .token = tc->token,
+				 .linger_ns = tc->linger_ns,
+				 .json = cfg->json,
+				 .out = out };
+
 	memset(r, 0, sizeof(*r));
 	r->cfg = *cfg;
 	r->out = out;
 	view_init(&r->interval, now_ns);
 	view_init(&r->total, now_ns);
+	if (tc->on && !(r->trace = trace_new(&to)))
+		r->err = -ENOMEM;
 }
 
 void report_free(struct report *r)
 {
 	view_free(&r->interval);
 	view_free(&r->total);
+	trace_free(r->trace);
+	r->trace = NULL;
+}
+
+void report_tick(struct report *r, __u64 now_ns)
+{
+	if (r->trace)
+		trace_expire(r->trace, now_ns);
+}
+
+void report_flush(struct report *r)
+{
+	if (r->trace)
+		trace_flush(r->trace);
 }
 
 bool report_wants(const struct report *r, unsigned int type, __u32 token)
@@ -192,6 +216,8 @@ void report_event(struct report *r, struct evlat_event *ev)
 		ev->status = ST_DUPLICATE;
 	note_err(r, view_add(&r->interval, ev));
 	note_err(r, view_add(&r->total, ev));
+	if (r->trace)
+		trace_event(r->trace, ev);
 	if (r->cfg.json && r->out)
 		json_event(r->out, ev);
 	else if (r->cfg.verbose)
@@ -204,6 +230,8 @@ void report_delivery(struct report *r, const struct delivery *d)
 		return;
 	note_err(r, view_add_delivery(&r->interval, d));
 	note_err(r, view_add_delivery(&r->total, d));
+	if (r->trace)
+		trace_delivery(r->trace, d);
 	if (r->cfg.json && r->out)
 		json_delivery(r->out, d);
 	else if (r->cfg.verbose)
@@ -220,6 +248,8 @@ void report_command(struct report *r, const struct pm_command *c)
 		return;
 	note_err(r, view_add_command(&r->interval, c));
 	note_err(r, view_add_command(&r->total, c));
+	if (r->trace)
+		trace_command(r->trace, c);
 	if (r->cfg.json && r->out)
 		json_command(r->out, c);
 	else if (r->cfg.verbose)

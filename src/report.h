@@ -32,6 +32,7 @@
 
 struct corr_stats;
 struct probe_set;
+struct trace;
 struct verdict;
 
 enum units {
@@ -48,8 +49,17 @@ struct report_filter {
 	__u32 token;
 };
 
+/* --trace TOKEN|all: connection timelines (trace.h) */
+struct report_trace {
+	bool on;
+	bool all; /* every connection, else token */
+	__u32 token;
+	__u64 linger_ns; /* how long after CLOSED a connection is complete */
+};
+
 struct report_cfg {
 	struct report_filter filter;
+	struct report_trace trace;
 	enum units units; /* terminal histograms and table */
 	bool timestamp;	  /* -T: HH:MM:SS before each terminal summary */
 	bool json;	  /* JSON lines instead of the terminal output */
@@ -112,7 +122,8 @@ struct report {
 	struct report_view interval; /* terminal and JSON summaries: reset every -i */
 	struct report_view total;    /* Prometheus: counters never go down */
 	struct dup_table dups;
-	int err; /* the first -ENOMEM: a type could not be counted */
+	struct trace *trace; /* --trace: the timelines, NULL without */
+	int err;	     /* the first -ENOMEM: a type could not be counted */
 };
 
 void report_init(struct report *r, const struct report_cfg *cfg, FILE *out, __u64 now_ns);
@@ -134,6 +145,11 @@ void report_count(struct report *r, unsigned int type, enum evlat_status status,
 void report_delivery(struct report *r, const struct delivery *d);
 /* One path-manager command, its trigger and effect: filtered (-t), counted, shown. */
 void report_command(struct report *r, const struct pm_command *c);
+
+/* Every CLOCK_MONOTONIC @now_ns: the --trace connections that are over are printed */
+void report_tick(struct report *r, __u64 now_ns);
+/* At exit, before the last summary: every --trace connection still kept is printed */
+void report_flush(struct report *r);
 
 /* The interval view as the terminal or JSON summary (cfg.json) on r->out. */
 void report_summary(const struct report *r, const struct run_info *info);

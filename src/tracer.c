@@ -98,6 +98,11 @@ static void report_consumers(const struct tracer *t)
 
 	if (probes_pm(ps))
 		return;
+	if (!t->consumer_load_err && t->pm_load_err) {
+		warn("notice: no path-manager view: the kernel refused its programs: %s",
+		     strerror(-t->pm_load_err));
+		return;
+	}
 	if (t->consumer_load_err)
 		warn("notice: no consumer view: %s", t->consumer_load_err == -EOPNOTSUPP
 							     ? "it needs fentry/fexit programs"
@@ -140,7 +145,8 @@ static void report_attach(const struct tracer *t, const struct tracer_cfg *cfg)
  * unless !@fentry; the consumer probes' only with @consumers), configure,
  * load. 0 with t->skel loaded, or a negative errno.
  */
-static int load_once(struct tracer *t, const struct tracer_cfg *cfg, bool fentry, bool consumers)
+static int load_once(struct tracer *t, const struct tracer_cfg *cfg, bool fentry, bool consumers,
+		     bool pm)
 {
 	struct bpf_program *prog;
 	int err;
@@ -152,8 +158,10 @@ static int load_once(struct tracer *t, const struct tracer_cfg *cfg, bool fentry
 	{
 		const char *name = bpf_program__name(prog);
 
-		bpf_program__set_autoload(prog, probes_prog_wanted(&t->probes, name, fentry) &&
-							(consumers || !probes_consumer_prog(name)));
+		bpf_program__set_autoload(prog,
+					  probes_prog_wanted(&t->probes, name, fentry) &&
+						  (consumers || !probes_consumer_prog(name)) &&
+						  (pm || !probes_pm_prog(name)));
 	}
 	err = configure(t->skel, cfg, fentry && consumers);
 	if (!err)
@@ -165,31 +173,43 @@ static int load_once(struct tracer *t, const struct tracer_cfg *cfg, bool fentry
 	return err;
 }
 
-/* The consumer probes are not essential: a refusal of theirs leaves them out */
-static void drop_consumers(struct tracer *t, int err)
+/* Probes [@from, PROBE_NR) were left out of the load: failed, with @err */
+static void drop_probes(struct tracer *t, int from, int err)
 {
-	t->consumer_load_err = err;
-	for (int i = PROBE_FIRST_CONSUMER; i < PROBE_NR; i++)
+	for (int i = from; i < PROBE_NR; i++)
 		if (t->probes.p[i].state == PROBE_SELECTED) {
 			t->probes.p[i].state = PROBE_FAILED;
 			t->probes.p[i].err = err;
 		}
 }
 
+/* The consumer probes are not essential: a refusal of theirs leaves them out */
+static void drop_consumers(struct tracer *t, int err)
+{
+	t->consumer_load_err = err;
+	drop_probes(t, PROBE_FIRST_CONSUMER, err);
+}
+
 /*
- * fentry programs with their kprobe twins first, with the consumer probes;
- * then without them; if the kernel refuses fentry, kprobe programs only
- * (the consumer probes have no kprobe twin).
+ * fentry programs with their kprobe twins first, with the consumer and
+ * command probes; then without the command probes; then without the
+ * consumers' either; if the kernel refuses fentry, kprobe programs only (the
+ * consumer and command probes have no kprobe twin).
  */
 static int load(struct tracer *t, const struct tracer_cfg *cfg)
 {
 	int err;
 
 	if (!cfg->force_kprobe) {
-		err = load_once(t, cfg, true, cfg->consumers);
+		err = load_once(t, cfg, true, cfg->consumers, true);
 		if (!err)
 			return 0;
-		if (cfg->consumers && !load_once(t, cfg, true, false)) {
+		if (cfg->consumers && !load_once(t, cfg, true, true, false)) {
+			t->pm_load_err = err;
+			drop_probes(t, PROBE_FIRST_PM, err);
+			return 0;
+		}
+		if (cfg->consumers && !load_once(t, cfg, true, false, false)) {
 			drop_consumers(t, err);
 			return 0;
 		}
@@ -198,7 +218,7 @@ static int load(struct tracer *t, const struct tracer_cfg *cfg)
 	t->probes.kprobe_only = true;
 	if (cfg->consumers)
 		drop_consumers(t, -EOPNOTSUPP);
-	return load_once(t, cfg, false, false);
+	return load_once(t, cfg, false, false, false);
 }
 
 static int attach_prog(struct probe *p, struct evlat_bpf *skel, const char *name,

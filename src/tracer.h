@@ -30,6 +30,7 @@ struct tracer {
 	struct ring_buffer *rb;
 	bool have_btf;
 	int consumer_load_err; /* why the consumer probes were left out of the load, or 0 */
+	int pm_load_err;       /* why the command probes were, or 0 */
 	/* the per-slot drops as of the last walk, and drops_total then */
 	unsigned long long drop_slots[EVLAT_DROP_SLOTS];
 	unsigned long long drops_walked;

@@ -48,60 +48,13 @@
 #include "pm_genl.h"
 #include "pm_scen.h"
 
-enum {
-	PS_EXIT_OK = 0,
-	PS_EXIT_USAGE = 1,
-	PS_EXIT_SETUP = 2,
-	PS_EXIT_TIMEOUT = 3,
-	PS_EXIT_STEP = 4,
-};
-
-#define PS_PORT	      10100
-#define PS_TIMEOUT_MS 10000
-#define PS_JOIN_ID    2 /* the client's subflow endpoint (sspi) */
-
-enum ps_scenario {
-	PS_SSPI,
-	PS_ADDR_ADV,
-	PS_SCEN_MAX,
-};
-
 static const char *const scen_names[PS_SCEN_MAX] = {
 	[PS_SSPI] = "sspi",
 	[PS_ADDR_ADV] = "addr_adv",
+	[PS_UPM] = "upm",
 };
 
-struct ps_side {
-	const char *name;
-	const char *path;
-	int nsfd;
-	unsigned long long ino; /* the netns inode the events carry */
-	struct pm_genl pm;
-	int mib_fd;   /* /proc/net/netstat of the namespace */
-	int inuse_fd; /* /proc/net/protocols of the namespace */
-	unsigned int idle;
-};
-
-struct ps_run {
-	enum ps_scenario scen;
-	const char *expect;
-	unsigned short port;
-	int timeout_ms;
-	int verbose;
-	struct in_addr srv[2], cli[2];
-	struct ps_side s, c;
-	int lfd, cfd, sfd;
-	__u32 stok, ctok;
-	int listener_events;
-	FILE *exp; /* the expectations, written out once the run succeeded */
-	char *exp_buf;
-	size_t exp_len;
-	__u64 mib_base; /* a MIB counter before the step that moves it */
-	int code;
-	long long t0;
-};
-
-static long long ps_now_ms(void)
+long long ps_now_ms(void)
 {
 	struct timespec ts;
 
@@ -109,7 +62,7 @@ static long long ps_now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-static void ps_log(const struct ps_run *r, const char *fmt, ...)
+void ps_log(const struct ps_run *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -123,7 +76,7 @@ static void ps_log(const struct ps_run *r, const char *fmt, ...)
 }
 
 /* Report a failure once, remember its exit code, return @err. */
-static int ps_fail(struct ps_run *r, int code, int err, const char *fmt, ...)
+int ps_fail(struct ps_run *r, int code, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -138,12 +91,12 @@ static int ps_fail(struct ps_run *r, int code, int err, const char *fmt, ...)
 	return err;
 }
 
-static const char *ps_why(const struct pm_genl *pm, int err)
+const char *ps_why(const struct pm_genl *pm, int err)
 {
 	return pm->errmsg[0] ? pm->errmsg : strerror(-err);
 }
 
-static const char *ev_name(enum tg_event ev)
+const char *ps_ev_name(enum tg_event ev)
 {
 	static const char *const names[TG_EV_MAX] = {
 		[TG_EV_CREATED] = "created",
@@ -161,9 +114,9 @@ static const char *ev_name(enum tg_event ev)
 	return ev < TG_EV_MAX && names[ev] ? names[ev] : "unknown";
 }
 
-static void expect(struct ps_run *r, const struct ps_side *s, enum tg_event ev, __u32 token)
+void ps_expect(struct ps_run *r, const struct ps_side *s, enum tg_event ev, __u32 token)
 {
-	fprintf(r->exp, "expect netns=%llu event=%s token=0x%08x\n", s->ino, ev_name(ev), token);
+	fprintf(r->exp, "expect netns=%llu event=%s token=0x%08x\n", s->ino, ps_ev_name(ev), token);
 }
 
 /* ---- namespaces, sockets ------------------------------------------------ */
@@ -214,7 +167,7 @@ static int side_idle(struct ps_run *r, struct ps_side *s)
 }
 
 /* The in-kernel PM of @s: no endpoint, these limits */
-static int side_limits(struct ps_run *r, struct ps_side *s, __u32 accepted, __u32 subflows)
+int ps_side_limits(struct ps_run *r, struct ps_side *s, __u32 accepted, __u32 subflows)
 {
 	int err = pm_genl_flush_addrs(&s->pm);
 
@@ -250,11 +203,11 @@ static int server_listen(struct ps_run *r)
 		return ps_fail(r, PS_EXIT_SETUP, -errno, "server: listen on port %u: %s", r->port,
 			       strerror(errno));
 	if (r->listener_events)
-		expect(r, &r->s, TG_EV_LISTENER_CREATED, 0);
+		ps_expect(r, &r->s, TG_EV_LISTENER_CREATED, 0);
 	return 0;
 }
 
-static int wait_fd(int fd, short events, long long deadline)
+int ps_wait_fd(int fd, short events, long long deadline)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 
@@ -290,14 +243,14 @@ static int conn_open(struct ps_run *r)
 	    (connect(r->cfd, (struct sockaddr *)&dst, sizeof(dst)) < 0 && errno != EINPROGRESS))
 		return ps_fail(r, PS_EXIT_STEP, -errno, "connect: %s", strerror(errno));
 	while (!err && r->sfd < 0) {
-		err = wait_fd(r->lfd, POLLIN, deadline);
+		err = ps_wait_fd(r->lfd, POLLIN, deadline);
 		if (!err)
 			r->sfd = accept4(r->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (!err && r->sfd < 0 && errno != EAGAIN && errno != EINTR)
 			err = -errno;
 	}
 	if (!err)
-		err = wait_fd(r->cfd, POLLOUT, deadline);
+		err = ps_wait_fd(r->cfd, POLLOUT, deadline);
 	if (!err && getsockopt(r->cfd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
 		err = -errno;
 	if (!err)
@@ -323,7 +276,7 @@ static int xfer(int fd, char *buf, size_t len, int out, long long deadline)
 			len -= n;
 			continue;
 		}
-		err = wait_fd(fd, out ? POLLOUT : POLLIN, deadline);
+		err = ps_wait_fd(fd, out ? POLLOUT : POLLIN, deadline);
 		if (err)
 			return err;
 	}
@@ -364,7 +317,7 @@ static int msk_token(struct ps_run *r, int fd, const char *who, __u32 *token)
 	return 0;
 }
 
-static int conn_established(struct ps_run *r)
+int ps_conn_established(struct ps_run *r)
 {
 	int err = conn_open(r);
 
@@ -377,20 +330,17 @@ static int conn_established(struct ps_run *r)
 	if (err)
 		return err;
 	ps_log(r, "established: client token 0x%08x, server token 0x%08x", r->ctok, r->stok);
-	expect(r, &r->c, TG_EV_CREATED, r->ctok);
-	expect(r, &r->s, TG_EV_CREATED, r->stok);
-	expect(r, &r->c, TG_EV_ESTABLISHED, r->ctok);
-	expect(r, &r->s, TG_EV_ESTABLISHED, r->stok);
+	ps_expect(r, &r->c, TG_EV_CREATED, r->ctok);
+	ps_expect(r, &r->s, TG_EV_CREATED, r->stok);
+	ps_expect(r, &r->c, TG_EV_ESTABLISHED, r->ctok);
+	ps_expect(r, &r->s, TG_EV_ESTABLISHED, r->stok);
 	return 0;
 }
 
 /* ---- waiting ---------------------------------------------------------------- */
 
-/* 1: reached, 0: not yet (@state says how far), <0: error */
-typedef int (*ps_cond)(struct ps_run *r, char *state, size_t len);
-
 /* The PM works in softirqs and workqueues, with nothing to poll() on: look again, backing off. */
-static int wait_cond(struct ps_run *r, ps_cond cond, const char *what)
+int ps_wait_cond(struct ps_run *r, ps_cond cond, const char *what)
 {
 	long long deadline = ps_now_ms() + r->timeout_ms;
 	char state[200] = "";
@@ -410,7 +360,7 @@ static int wait_cond(struct ps_run *r, ps_cond cond, const char *what)
 	return 0;
 }
 
-static int subflows(struct ps_run *r, struct obs_subflows *cs, struct obs_subflows *ss)
+int ps_subflows(struct ps_run *r, struct obs_subflows *cs, struct obs_subflows *ss)
 {
 	int err = obs_subflows(r->cfd, cs);
 
@@ -425,7 +375,7 @@ static int join_destroyed(struct ps_run *r, char *state, size_t len)
 	int err = obs_mib_read(r->s.mib_fd, "RmSubflow", &rm);
 
 	if (!err)
-		err = subflows(r, &cs, &ss);
+		err = ps_subflows(r, &cs, &ss);
 	if (err)
 		return err;
 	snprintf(state, len, "server RmSubflow %llu (was %llu), subflows: client %u, server %u",
@@ -436,7 +386,7 @@ static int join_destroyed(struct ps_run *r, char *state, size_t len)
 static int join_up(struct ps_run *r, char *state, size_t len)
 {
 	struct obs_subflows cs, ss;
-	int err = subflows(r, &cs, &ss);
+	int err = ps_subflows(r, &cs, &ss);
 
 	if (err)
 		return err;
@@ -460,7 +410,7 @@ static int quiet(struct ps_run *r, char *state, size_t len)
 }
 
 /* close() sends CLOSED; the msks then live until the DATA_FIN exchange is over */
-static int conn_close(struct ps_run *r)
+int ps_conn_close(struct ps_run *r)
 {
 	int cerr = close(r->cfd) ? -errno : 0, serr = close(r->sfd) ? -errno : 0;
 
@@ -468,9 +418,9 @@ static int conn_close(struct ps_run *r)
 	if (cerr || serr)
 		return ps_fail(r, PS_EXIT_STEP, cerr ? cerr : serr, "close: %s",
 			       strerror(-(cerr ? cerr : serr)));
-	expect(r, &r->c, TG_EV_CLOSED, r->ctok);
-	expect(r, &r->s, TG_EV_CLOSED, r->stok);
-	return wait_cond(r, quiet, "both msks destroyed");
+	ps_expect(r, &r->c, TG_EV_CLOSED, r->ctok);
+	ps_expect(r, &r->s, TG_EV_CLOSED, r->stok);
+	return ps_wait_cond(r, quiet, "both msks destroyed");
 }
 
 static int listener_close(struct ps_run *r)
@@ -481,7 +431,7 @@ static int listener_close(struct ps_run *r)
 	if (err)
 		return ps_fail(r, PS_EXIT_STEP, err, "close listener: %s", strerror(-err));
 	if (r->listener_events)
-		expect(r, &r->s, TG_EV_LISTENER_CLOSED, 0);
+		ps_expect(r, &r->s, TG_EV_LISTENER_CLOSED, 0);
 	return 0;
 }
 
@@ -493,7 +443,7 @@ static int scen_sspi(struct ps_run *r)
 	struct pm_endpoint ep = { .addr = r->cli[1],
 				  .id = PS_JOIN_ID,
 				  .flags = MPTCP_PM_ADDR_FLAG_SUBFLOW };
-	int err = side_limits(r, &r->c, 0, 1);
+	int err = ps_side_limits(r, &r->c, 0, 1);
 
 	if (!err && (err = pm_genl_add_addr(&r->c.pm, &ep)))
 		ps_fail(r, PS_EXIT_SETUP, err, "client: ADD_ADDR %s subflow: %s",
@@ -501,30 +451,31 @@ static int scen_sspi(struct ps_run *r)
 	if (!err)
 		err = obs_mib_read(r->s.mib_fd, "RmSubflow", &r->mib_base);
 	if (!err)
-		err = conn_established(r);
+		err = ps_conn_established(r);
 	if (!err)
-		err = wait_cond(r, join_destroyed, "join closed by the server's SUBFLOW_DESTROY");
+		err = ps_wait_cond(r, join_destroyed,
+				   "join closed by the server's SUBFLOW_DESTROY");
 	if (err)
 		return err;
-	expect(r, &r->c, TG_EV_SUB_ESTABLISHED, r->ctok);
-	expect(r, &r->s, TG_EV_SUB_ESTABLISHED, r->stok);
-	expect(r, &r->s, TG_EV_SUB_CLOSED, r->stok);
-	expect(r, &r->c, TG_EV_SUB_CLOSED, r->ctok);
-	return conn_close(r);
+	ps_expect(r, &r->c, TG_EV_SUB_ESTABLISHED, r->ctok);
+	ps_expect(r, &r->s, TG_EV_SUB_ESTABLISHED, r->stok);
+	ps_expect(r, &r->s, TG_EV_SUB_CLOSED, r->stok);
+	ps_expect(r, &r->c, TG_EV_SUB_CLOSED, r->ctok);
+	return ps_conn_close(r);
 }
 
 /* addr_adv in the client: its endpoints make the join; the server accepts it */
 static int scen_addr_adv(struct ps_run *r)
 {
-	int err = conn_established(r);
+	int err = ps_conn_established(r);
 
 	if (!err)
-		err = wait_cond(r, join_up, "join from the client's endpoint established");
+		err = ps_wait_cond(r, join_up, "join from the client's endpoint established");
 	if (err)
 		return err;
-	expect(r, &r->c, TG_EV_SUB_ESTABLISHED, r->ctok);
-	expect(r, &r->s, TG_EV_SUB_ESTABLISHED, r->stok);
-	return conn_close(r);
+	ps_expect(r, &r->c, TG_EV_SUB_ESTABLISHED, r->ctok);
+	ps_expect(r, &r->s, TG_EV_SUB_ESTABLISHED, r->stok);
+	return ps_conn_close(r);
 }
 
 /* The server's namespace first (its listener), then the client's, where trafgen stays. */
@@ -539,9 +490,14 @@ static int ps_setup(struct ps_run *r)
 		err = side_open(r, &r->c);
 	if (!err)
 		err = side_enter(r, &r->s);
-	/* sspi's server is a userspace PM: its in-kernel limits do not apply */
-	if (!err && r->scen == PS_ADDR_ADV)
-		err = side_limits(r, &r->s, 0, 2);
+	/*
+	 * sspi's server is a userspace PM: its in-kernel limits do not apply.
+	 * upm: joins come from the client, and an ADD_ADDR it sends is not acted
+	 * on (add_addr_accepted 0): the server would join back to a client
+	 * address with no listener.
+	 */
+	if (!err && r->scen != PS_SSPI)
+		err = ps_side_limits(r, &r->s, 0, r->scen == PS_UPM ? 4 : 2);
 	if (!err)
 		err = server_listen(r);
 	if (!err)
@@ -555,8 +511,12 @@ static int ps_run_scenario(struct ps_run *r)
 {
 	int err = ps_setup(r);
 
-	if (!err)
-		err = r->scen == PS_SSPI ? scen_sspi(r) : scen_addr_adv(r);
+	if (!err && r->scen == PS_SSPI)
+		err = scen_sspi(r);
+	else if (!err && r->scen == PS_ADDR_ADV)
+		err = scen_addr_adv(r);
+	else if (!err)
+		err = ps_scen_upm(r);
 	if (!err)
 		err = listener_close(r);
 	return err;
@@ -568,11 +528,17 @@ static void ps_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: trafgen pm --server-netns PATH --client-netns PATH --scenario NAME\n"
-		"                  [--expect FILE] [--port N] [--timeout MS] [-v]\n"
+		"                  [--expect FILE] [--commands FILE] [--port N] [--timeout MS] "
+		"[-v]\n"
 		"One connection for a path manager other than trafgen's in-kernel one:\n"
 		"  sspi      mptcpd's sspi is the server's userspace PM (the caller starts it)\n"
 		"  addr_adv  mptcpd's addr_adv sets the client's endpoints (the caller starts it)\n"
+		"  upm       trafgen is the client's userspace PM (the caller sets pm_type=1 and\n"
+		"            adds 10.0.2.3/24 to the client's second link)\n"
 		"--expect: one line per event the run caused (trafgen's format).\n"
+		"--commands (upm): one line per command trafgen sent as the path manager:\n"
+		"  command netns=N cmd=NAME token=0xT result=0|-ERRNO effect=EVENT|none\n"
+		"          peer=0|1 trigger=EVENT|none\n"
 		"Addresses: server 10.0.1.1,10.0.2.1  client 10.0.1.2,10.0.2.2  port %u\n"
 		"Exit: 0 ok, 1 usage, 2 setup error, 3 step not observed in time, 4 step failed\n",
 		PS_PORT);
@@ -593,6 +559,7 @@ static int ps_parse(struct ps_run *r, int argc, char **argv)
 		{ "client-netns", required_argument, NULL, 'C' },
 		{ "scenario", required_argument, NULL, 'x' },
 		{ "expect", required_argument, NULL, 'e' },
+		{ "commands", required_argument, NULL, 'm' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -616,6 +583,9 @@ static int ps_parse(struct ps_run *r, int argc, char **argv)
 			break;
 		case 'e':
 			r->expect = optarg;
+			break;
+		case 'm':
+			r->commands = optarg;
 			break;
 		case 'p':
 			v = strtol(optarg, NULL, 10);
@@ -645,20 +615,20 @@ static int ps_parse(struct ps_run *r, int argc, char **argv)
 	return 0;
 }
 
-/* The expectations of a successful run; a failed run leaves an empty file. */
-static int ps_write_expect(struct ps_run *r, int ok)
+/* A list of a successful run (@buf); a failed run leaves an empty file. */
+static int ps_write(struct ps_run *r, const char *path, const char *buf, size_t len)
 {
 	FILE *f;
 
-	if (!r->expect)
+	if (!path)
 		return 0;
-	f = fopen(r->expect, "w");
+	f = fopen(path, "w");
 	if (!f)
-		return ps_fail(r, PS_EXIT_SETUP, -errno, "%s: %s", r->expect, strerror(errno));
-	if (ok)
-		fwrite(r->exp_buf, 1, r->exp_len, f);
+		return ps_fail(r, PS_EXIT_SETUP, -errno, "%s: %s", path, strerror(errno));
+	if (buf)
+		fwrite(buf, 1, len, f);
 	if (fclose(f))
-		return ps_fail(r, PS_EXIT_SETUP, -errno, "%s: %s", r->expect, strerror(errno));
+		return ps_fail(r, PS_EXIT_SETUP, -errno, "%s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -680,6 +650,8 @@ static void ps_cleanup(struct ps_run *r)
 	}
 	if (r->lfd >= 0)
 		close(r->lfd);
+	if (r->evfd >= 0)
+		close(r->evfd);
 	if (r->cfd >= 0)
 		close(r->cfd);
 	if (r->sfd >= 0)
@@ -696,6 +668,7 @@ int pm_scen_main(int argc, char **argv)
 		.lfd = -1,
 		.cfd = -1,
 		.sfd = -1,
+		.evfd = -1,
 	};
 	int err;
 
@@ -707,16 +680,23 @@ int pm_scen_main(int argc, char **argv)
 	inet_pton(AF_INET, "10.0.2.2", &r.cli[1]);
 	r.t0 = ps_now_ms();
 	r.exp = open_memstream(&r.exp_buf, &r.exp_len);
-	if (!r.exp)
+	r.cmds = open_memstream(&r.cmds_buf, &r.cmds_len);
+	if (!r.exp || !r.cmds)
 		return PS_EXIT_SETUP;
-	err = ps_write_expect(&r, 0);
+	err = ps_write(&r, r.expect, NULL, 0);
+	if (!err)
+		err = ps_write(&r, r.commands, NULL, 0);
 	if (!err)
 		err = ps_run_scenario(&r);
 	fclose(r.exp);
+	fclose(r.cmds);
 	if (!err)
-		err = ps_write_expect(&r, 1);
+		err = ps_write(&r, r.expect, r.exp_buf, r.exp_len);
+	if (!err)
+		err = ps_write(&r, r.commands, r.cmds_buf, r.cmds_len);
 	ps_cleanup(&r);
 	free(r.exp_buf);
+	free(r.cmds_buf);
 	if (err && !r.code)
 		r.code = PS_EXIT_STEP;
 	return err ? r.code : PS_EXIT_OK;

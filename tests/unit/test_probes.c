@@ -489,6 +489,7 @@ static void test_consumers(void)
 			CHECK_STR(p->target, want[i].target);
 			CHECK_STR(p->fe_prog, want[i].fe);
 			CHECK(probes_consumer_prog(want[i].fe));
+			CHECK(probes_pm_prog(want[i].fe) == (want[i].id >= PROBE_FIRST_PM));
 		}
 		CHECK(!probes_consumer_prog("fe_event") && !probes_consumer_prog("fe_mcast_send"));
 		CHECK(!probes_consumers(&ps)); /* selected, not attached */
