@@ -146,14 +146,20 @@ void trace_command(struct trace *t, const struct pm_command *cmd)
 
 /* ---- rendering: one line per item, text or JSON ---------------------------------- */
 
-/* A time relative to the connection's start, in ms with µs, right-aligned */
-static void put_rel(FILE *f, __u64 t, __u64 base)
+/* A time relative to the connection's start, in ms with µs; @width 0: not aligned */
+static void put_time(FILE *f, __u64 t, __u64 base, int width)
 {
 	long long d = (long long)(t - base), a = llabs(d) / 1000;
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%c%lld.%03lld", d < 0 ? '-' : '+', a / 1000, a % 1000);
-	fprintf(f, "%10s ms", buf);
+	fprintf(f, "%*s ms", width, buf);
+}
+
+/* The first column, aligned */
+static void put_rel(FILE *f, __u64 t, __u64 base)
+{
+	put_time(f, t, base, 10);
 }
 
 static void put_ms(FILE *f, const char *what, __u64 ns)
@@ -246,14 +252,14 @@ static void text_command_line(FILE *f, const struct pm_command *c, __u64 base)
 	if (c->have_trigger) {
 		fprintf(f, "; trigger %s read at ",
 			event_label(c->trigger_event, lbl, sizeof(lbl)));
-		put_rel(f, c->trigger_read_ns, base);
+		put_time(f, c->trigger_read_ns, base, 0);
 		put_ms(f, "reaction", c->stage_ns[PMS_REACTION]);
 	}
 	fprintf(f, "; effect %s", pm_effect_name(c->effect));
 	if (c->effect != PME_SEEN)
 		return;
 	fprintf(f, " %s at ", event_label(c->effect_event, lbl, sizeof(lbl)));
-	put_rel(f, c->effect_ns, base);
+	put_time(f, c->effect_ns, base, 0);
 	fprintf(f, "%s%s", c->effect_peer ? " (peer)" : "", c->effect_inside ? " (inside)" : "");
 }
 
@@ -330,7 +336,7 @@ static void flag(FILE *f, bool json, const struct trace_conn *c, const struct tr
 		return;
 	}
 	fprintf(f, "  !! %-9s %s at ", kind, name ? name : "?");
-	put_rel(f, it->t, base);
+	put_time(f, it->t, base, 0);
 	fprintf(f, ": %s\n", why);
 }
 
