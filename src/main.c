@@ -364,6 +364,7 @@ static int open_tracer(struct app *a)
 		.ringbuf_kib = o->ringbuf_kib,
 		.force_kprobe = o->force_kprobe,
 		.consumers = !o->no_consumers,
+		.commands = !o->no_commands,
 		.cb = on_record,
 		.ctx = a,
 	};

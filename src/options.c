@@ -30,6 +30,7 @@ enum {
 	OPT_OBSERVE,
 	OPT_NO_CONSUMERS,
 	OPT_TRACE,
+	OPT_NO_COMMANDS,
 };
 
 static const struct options defaults = {
@@ -97,7 +98,11 @@ static const struct argp_option opts[] = {
 	  "manager listens); events and every consumer's deliveries from BPF",
 	  0 },
 	{ "no-consumers", OPT_NO_CONSUMERS, NULL, 0,
-	  "No consumer view: leave out the probes on netlink delivery and reads", 0 },
+	  "No consumer view: leave out the probes on netlink delivery and reads (and the "
+	  "path-manager commands')",
+	  0 },
+	{ "no-commands", OPT_NO_COMMANDS, NULL, 0,
+	  "No path-manager view: leave out the probes on genl_rcv_msg()", 0 },
 	{ "records", OPT_RECORDS, NULL, 0,
 	  "Print every raw kernel record (all namespaces unless -N), nothing else", 0 },
 	{ "ringbuf-kib", 'r', "KIB", 0,
@@ -326,6 +331,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_NO_CONSUMERS:
 		o->no_consumers = true;
+		break;
+	case OPT_NO_COMMANDS:
+		o->no_commands = true;
 		break;
 	case 'r':
 		o->ringbuf_kib = parse_ulong(arg, 4, 1 << 20, st, "ring buffer size");

@@ -74,6 +74,9 @@ static int select_probes(struct tracer *t, const struct tracer_cfg *cfg)
 	t->have_btf = true;
 	err = probes_select(&t->probes, btf, cfg->consumers);
 	btf__free(btf);
+	/* not asked for: listed as missing, as the consumer probes are without them */
+	for (int i = PROBE_FIRST_PM; !cfg->commands && i < PROBE_NR; i++)
+		t->probes.p[i].state = PROBE_MISSING;
 	if (!err)
 		return 0;
 	for (int i = 0; i < PROBE_NR; i++)
@@ -91,12 +94,13 @@ static const struct probe *first_failed(const struct probe_set *ps)
 	return &ps->p[0];
 }
 
-/* One notice for the consumer probes as a whole: they make one view */
-static void report_consumers(const struct tracer *t)
+/* One notice for the consumer probes as a whole (the command probes' with them, when asked) */
+static void report_consumers(const struct tracer *t, bool commands)
 {
 	const struct probe_set *ps = &t->probes;
+	int end = commands ? PROBE_NR : PROBE_FIRST_PM;
 
-	if (probes_pm(ps))
+	if (commands ? probes_pm(ps) : probes_consumers(ps))
 		return;
 	if (!t->consumer_load_err && t->pm_load_err) {
 		warn("notice: no path-manager view: the kernel refused its programs: %s",
@@ -107,7 +111,7 @@ static void report_consumers(const struct tracer *t)
 		warn("notice: no consumer view: %s", t->consumer_load_err == -EOPNOTSUPP
 							     ? "it needs fentry/fexit programs"
 							     : strerror(-t->consumer_load_err));
-	for (int i = PROBE_FIRST_CONSUMER; !t->consumer_load_err && i < PROBE_NR; i++)
+	for (int i = PROBE_FIRST_CONSUMER; !t->consumer_load_err && i < end; i++)
 		if (ps->p[i].state != PROBE_ATTACHED) {
 			warn("notice: no %s view: %s() %s",
 			     i < PROBE_FIRST_PM ? "consumer" : "path-manager", ps->p[i].target,
@@ -137,7 +141,7 @@ static void report_attach(const struct tracer *t, const struct tracer_cfg *cfg)
 		warn("notice: %d probes traced with kprobes (fentry: %s)", kprobes,
 		     kp->fentry_err ? strerror(-kp->fentry_err) : "--kprobes");
 	if (cfg->consumers)
-		report_consumers(t);
+		report_consumers(t, cfg->commands);
 }
 
 /*

@@ -19,6 +19,7 @@ struct tracer_cfg {
 	unsigned int ringbuf_kib; /* power of 2 */
 	bool force_kprobe;
 	bool consumers; /* the consumer probes too (fentry/fexit only) */
+	bool commands;	/* and the command probes (with the consumers only) */
 	bool quiet;	/* --check prints its own table */
 	ring_buffer_sample_fn cb;
 	void *ctx;

@@ -293,6 +293,11 @@ fail:
 	return err;
 }
 
+int pm_genl_lookup(struct pm_genl *pm)
+{
+	return pm_resolve_family(pm);
+}
+
 void pm_genl_close(struct pm_genl *pm)
 {
 	if (pm->fd >= 0)

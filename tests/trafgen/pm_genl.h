@@ -29,6 +29,8 @@ struct pm_endpoint {
 };
 
 int pm_genl_open(struct pm_genl *pm);
+/* Ask the generic netlink controller for "mptcp_pm" again: a request of another family */
+int pm_genl_lookup(struct pm_genl *pm);
 void pm_genl_close(struct pm_genl *pm);
 
 int pm_genl_flush_addrs(struct pm_genl *pm);

@@ -524,18 +524,52 @@ static int ps_run_scenario(struct ps_run *r)
 
 /* ---- command line ------------------------------------------------------------ */
 
+/*
+ * --genl-flood SECONDS: generic netlink requests back to back in the client's
+ * namespace, none of them mptcp_pm's (the controller's GETFAMILY), for the
+ * cost of a probe on genl_rcv_msg(), which runs for every one of them
+ * (tests/vm/guest/bench.sh). One line: "genl requests=N seconds=S rate=R/s".
+ */
+static int ps_genl_flood(struct ps_run *r, double secs)
+{
+	long long t0, t1, end;
+	unsigned long long n = 0;
+	int err = side_open(r, &r->c);
+
+	if (!err)
+		err = side_enter(r, &r->c);
+	if (err)
+		return err;
+	t0 = ps_now_ms();
+	end = t0 + (long long)(secs * 1000);
+	do {
+		err = pm_genl_lookup(&r->c.pm);
+		n += !err;
+	} while (!err && (n % 64 || ps_now_ms() < end));
+	t1 = ps_now_ms();
+	if (err)
+		return ps_fail(r, PS_EXIT_STEP, err, "GETFAMILY: %s", strerror(-err));
+	printf("genl requests=%llu seconds=%.3f rate=%.1f/s\n", n, (t1 - t0) / 1000.0,
+	       n * 1000.0 / (t1 > t0 ? t1 - t0 : 1));
+	return 0;
+}
+
 static void ps_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: trafgen pm --server-netns PATH --client-netns PATH --scenario NAME\n"
 		"                  [--expect FILE] [--commands FILE] [--port N] [--timeout MS] "
 		"[-v]\n"
+		"       trafgen pm --client-netns PATH --genl-flood SECONDS\n"
 		"One connection for a path manager other than trafgen's in-kernel one:\n"
 		"  sspi      mptcpd's sspi is the server's userspace PM (the caller starts it)\n"
 		"  addr_adv  mptcpd's addr_adv sets the client's endpoints (the caller starts it)\n"
 		"  upm       trafgen is the client's userspace PM (the caller sets pm_type=1 and\n"
 		"            adds 10.0.2.3/24 to the client's second link)\n"
 		"--expect: one line per event the run caused (trafgen's format).\n"
+		"--genl-flood: generic netlink requests of another family (GETFAMILY) back to "
+		"back,\n"
+		"  then one line: genl requests=N seconds=S rate=R/s\n"
 		"--commands (upm): one line per command trafgen sent as the path manager:\n"
 		"  command netns=N cmd=NAME token=0xT result=0|-ERRNO effect=EVENT|none\n"
 		"          peer=0|1 trigger=EVENT|none\n"
@@ -562,11 +596,13 @@ static int ps_parse(struct ps_run *r, int argc, char **argv)
 		{ "commands", required_argument, NULL, 'm' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "genl-flood", required_argument, NULL, 'g' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	int opt, bad = 0, scen = -1;
+	char *end;
 	long v;
 
 	while (!bad && (opt = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
@@ -597,6 +633,10 @@ static int ps_parse(struct ps_run *r, int argc, char **argv)
 			bad = v < 1 || v > 600000;
 			r->timeout_ms = v;
 			break;
+		case 'g':
+			r->flood_s = strtod(optarg, &end);
+			bad = *end || !(r->flood_s >= 0.1 && r->flood_s <= 3600);
+			break;
 		case 'v':
 			r->verbose = 1;
 			break;
@@ -607,7 +647,11 @@ static int ps_parse(struct ps_run *r, int argc, char **argv)
 			bad = 1;
 		}
 	}
-	if (bad || optind != argc || !r->s.path || !r->c.path || scen < 0) {
+	if (!bad && r->flood_s)
+		bad = optind != argc || !r->c.path || scen >= 0;
+	else
+		bad = bad || optind != argc || !r->s.path || !r->c.path || scen < 0;
+	if (bad) {
 		ps_usage(stderr);
 		return -EINVAL;
 	}
@@ -687,7 +731,7 @@ int pm_scen_main(int argc, char **argv)
 	if (!err)
 		err = ps_write(&r, r.commands, NULL, 0);
 	if (!err)
-		err = ps_run_scenario(&r);
+		err = r.flood_s ? ps_genl_flood(&r, r.flood_s) : ps_run_scenario(&r);
 	fclose(r.exp);
 	fclose(r.cmds);
 	if (!err)

@@ -54,6 +54,7 @@ struct ps_run {
 	enum ps_scenario scen;
 	const char *expect;
 	const char *commands; /* upm: the commands sent, their results and effects */
+	double flood_s;	      /* --genl-flood: requests for this long, no scenario */
 	unsigned short port;
 	int timeout_ms;
 	int verbose;

@@ -74,6 +74,19 @@ pm_sspi() {
 	check_rc pm_sspi_dump $?
 	$JQ -c 'select(.type=="summary") | .commands[] | {command, comm, count, ok, dump,
 		effects, r50: .reaction_ns.p50}' "$W/sspi.json"
+	_figures sspi mptcpd "$W/sspi.json"
+}
+
+# TAG COMM JSON: COMM's commands, those with an effect seen, and the reaction and effect
+# latencies over all of them (nearest-rank p50/p99, µs), for the report
+_figures() {
+	report "pm_$1_figures" "$($JQ -sr --arg comm "$2" '[.[] | select(.type=="command" and
+		.comm == $comm)] as $c | def q($a; $p): ($a | sort) as $s | if ($s | length) == 0
+		then "-" else $s[(($s | length) * $p | ceil) - 1] / 1000 | floor end;
+		([$c[] | .reaction_ns // empty]) as $r | ([$c[] | .effect.latency_ns // empty]) as $e |
+		"commands=\($c | length) effects_seen=\($e | length) reaction_us_p50=\(q($r; 0.5))
+		reaction_us_p99=\(q($r; 0.99)) effect_us_p50=\(q($e; 0.5)) effect_us_p99=\(q($e; 0.99))"' \
+		"$3" | tr -s ' \t\n' '   ')"
 }
 
 # mptcpd's commands, each acknowledged (or a dump that ended), seen by strace
@@ -176,9 +189,7 @@ pm_upm() {
 		([$c[] | select(.command == "subflow_create" and .result == "error")][0].error ==
 			-101) and all($c[] | select(.trigger); .reaction_ns > 0)' "$W/upm.json" >/dev/null
 	check_rc pm_upm_inside_and_errors $?
-	report pm_upm_reaction_p50_ns "$($JQ -r 'select(.type=="summary") | [.commands[] |
-		select(.comm == "trafgen" and .command == "subflow_create")][0].reaction_ns.p50' \
-		"$W/upm.json")"
+	_figures upm trafgen "$W/upm.json"
 	_upm_prom
 	_upm_timeline
 }
@@ -206,6 +217,8 @@ _upm_timeline() {
 	_timeline_text "$W/upm.txt" "$ctok" >"$W/upm.tl.text"
 	echo "--- the client connection, mptcp-evlat --trace all"
 	awk -v tok="$ctok" '$1 == "connection" { on = ($3 == tok) } on' "$W/upm.txt"
+	echo "--- its summary: the reaction histograms and the command table"
+	sed -n '/^command = /,$p' "$W/upm.txt"
 	grep '^event ' "$W/upm.tl.json" | cmp -s - "$W/upm.want.events"
 	check_rc pm_upm_trace_events $?
 	grep '^command ' "$W/upm.tl.json" | cmp -s - "$W/upm.want.cmds"
