@@ -586,6 +586,62 @@ static int ps_scenario_by_name(const char *name)
 	return -EINVAL;
 }
 
+/* A whole number in [@min, @max]: 0, or 1 when @arg is not one */
+static int ps_num(const char *arg, long min, long max, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(arg, &end, 10);
+	return errno || end == arg || *end || *out < min || *out > max;
+}
+
+/* One option into @r (@scen: the scenario's index): 0, or 1 when it is wrong */
+static int ps_opt(struct ps_run *r, int opt, const char *arg, int *scen)
+{
+	char *end;
+	long v = 0;
+	int bad = 0;
+
+	switch (opt) {
+	case 'S':
+		r->s.path = arg;
+		break;
+	case 'C':
+		r->c.path = arg;
+		break;
+	case 'x':
+		*scen = ps_scenario_by_name(arg);
+		return *scen < 0;
+	case 'e':
+		r->expect = arg;
+		break;
+	case 'm':
+		r->commands = arg;
+		break;
+	case 'p':
+		bad = ps_num(arg, 1, 65535, &v);
+		r->port = v;
+		break;
+	case 't':
+		bad = ps_num(arg, 1, 600000, &v);
+		r->timeout_ms = v;
+		break;
+	case 'g':
+		r->flood_s = strtod(arg, &end);
+		return *end || !(r->flood_s >= 0.1 && r->flood_s <= 3600);
+	case 'v':
+		r->verbose = 1;
+		break;
+	case 'h':
+		ps_usage(stdout);
+		exit(PS_EXIT_OK);
+	default:
+		return 1;
+	}
+	return bad;
+}
+
 static int ps_parse(struct ps_run *r, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -602,51 +658,10 @@ static int ps_parse(struct ps_run *r, int argc, char **argv)
 		{},
 	};
 	int opt, bad = 0, scen = -1;
-	char *end;
-	long v;
 
-	while (!bad && (opt = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'S':
-			r->s.path = optarg;
-			break;
-		case 'C':
-			r->c.path = optarg;
-			break;
-		case 'x':
-			scen = ps_scenario_by_name(optarg);
-			bad = scen < 0;
-			break;
-		case 'e':
-			r->expect = optarg;
-			break;
-		case 'm':
-			r->commands = optarg;
-			break;
-		case 'p':
-			v = strtol(optarg, NULL, 10);
-			bad = v < 1 || v > 65535;
-			r->port = v;
-			break;
-		case 't':
-			v = strtol(optarg, NULL, 10);
-			bad = v < 1 || v > 600000;
-			r->timeout_ms = v;
-			break;
-		case 'g':
-			r->flood_s = strtod(optarg, &end);
-			bad = *end || !(r->flood_s >= 0.1 && r->flood_s <= 3600);
-			break;
-		case 'v':
-			r->verbose = 1;
-			break;
-		case 'h':
-			ps_usage(stdout);
-			exit(PS_EXIT_OK);
-		default:
-			bad = 1;
-		}
-	}
+	while (!bad && (opt = getopt_long(argc, argv, "vh", opts, NULL)) != -1)
+		bad = ps_opt(r, opt, optarg, &scen);
+	/* --genl-flood needs the client's namespace only, and no scenario */
 	if (!bad && r->flood_s)
 		bad = optind != argc || !r->c.path || scen >= 0;
 	else

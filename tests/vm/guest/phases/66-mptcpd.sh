@@ -7,7 +7,8 @@
 # `ip mptcp monitor` and mptcp-evlat's own socket; the client's endpoint makes a join that sspi
 # closes (SUBFLOW_DESTROY). mptcpd is reported as a consumer with comm "mptcpd", its pid and
 # its socket's inode, and it read exactly the events the kernel sent in evs: the (event, token)
-# pairs the monitor printed and the ones strace saw it receive. addr_adv: mptcpd sets evc's
+# pairs the monitor printed and the ones strace saw it receive, and its log has one line per
+# event it prints one for (listener events, ESTABLISHED, CLOSED). addr_adv: mptcpd sets evc's
 # endpoints for the in-kernel path manager and is the only subscriber of evc, and mptcp-evlat
 # runs with --observe: every event trafgen caused in evc is sent, and mptcpd read each one
 # (strace agrees; a subflow closed after its connection left ESTABLISHED has no event, counted
@@ -99,6 +100,12 @@ run_sspi() {
 		_same "deliveries and strace" "$W/sspi.del" "$W/sspi.strace.pairs" &&
 		_same "deliveries and trafgen" "$W/sspi.del" "$W/sspi.want"
 	check_rc mptcpd_sspi_reads_exact $?
+	# the events mptcpd logs a line for, one line per event we saw it read
+	_log_per_event sspi "Unhandled MPTCP event: 15" listener_created &&
+		_log_per_event sspi "Unhandled MPTCP event: 16" listener_closed &&
+		_log_per_event sspi "sspi_connection_established is unimplemented" established &&
+		_log_per_event sspi "connection closed" closed
+	check_rc mptcpd_sspi_log_lines_per_event $?
 	# sspi closed the join: one line of its log, one SUBFLOW_DESTROY (11), acknowledged
 	closing=$(grep -c 'Closing new subflow' "$W/sspi.log")
 	destroys=$(mptcpd_count sspi '^cmd .* cmd=11 ')
@@ -153,6 +160,14 @@ run_observe() {
 	report mptcpd_addr_adv_commands "add_addr=$adds set_limits=$(mptcpd_count observe '^cmd .* cmd=5 ')"
 	_commands observe && [ "$adds" -eq 2 ]
 	check_rc mptcpd_addr_adv_commands_acked $?
+}
+
+# TAG PATTERN EVENT: mptcpd's log has as many lines matching PATTERN as it read EVENTs
+_log_per_event() {
+	_lines=$(grep -c "$2" "$W/$1.log")
+	_reads=$(grep -c "^$3 " "$W/$1.del")
+	echo "mptcpd log '$2': $_lines, $3 read: $_reads"
+	[ "$_lines" -eq "$_reads" ]
 }
 
 _endpoints() { [ "$("$IP" -n evc mptcp endpoint show | grep -c .)" -eq "$1" ]; }
