@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -88,18 +89,29 @@ static bool netlink_kind(unsigned int kind)
 	return kind >= EVLAT_K_QUEUED && kind < EVLAT_K_MAX;
 }
 
+/*
+ * A comm as one word: it is the process's to choose, so anything but letters,
+ * digits and "-_.:/+@" is shown as '?' (a comm "(null)" would otherwise read as
+ * a NULL passed to "%s").
+ */
+static void comm_word(char *out, const char *comm, size_t size)
+{
+	memcpy(out, comm, size);
+	out[size] = '\0';
+	for (char *c = out; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("-_.:/+@", *c))
+			*c = '?';
+}
+
 /* The netlink side: which broadcast, which socket, what it held; never a kernel address */
 static void put_netlink(struct line *l, const struct evlat_record *r)
 {
 	const struct evlat_msg *m = &r->msg;
 
 	if (r->kind == EVLAT_K_READ) {
-		char comm[sizeof(r->read.comm) + 1] = "";
+		char comm[sizeof(r->read.comm) + 1];
 
-		memcpy(comm, r->read.comm, sizeof(r->read.comm));
-		for (char *c = comm; *c; c++)
-			if (*c <= ' ' || *c > '~')
-				*c = '?'; /* one word, printable */
+		comm_word(comm, r->read.comm, sizeof(r->read.comm));
 		line_put(l, " sock_ino=%u portid=%u comm=%s", r->read.ino, r->read.portid,
 			 comm[0] ? comm : "?");
 		if (r->read.err)
@@ -121,12 +133,9 @@ static void put_netlink(struct line *l, const struct evlat_record *r)
 static void put_cmd(struct line *l, const struct evlat_record *r)
 {
 	const struct evlat_cmd *k = &r->cmd;
-	char comm[sizeof(k->comm) + 1] = "";
+	char comm[sizeof(k->comm) + 1];
 
-	memcpy(comm, k->comm, sizeof(k->comm));
-	for (char *c = comm; *c; c++)
-		if (*c <= ' ' || *c > '~')
-			*c = '?';
+	comm_word(comm, k->comm, sizeof(k->comm));
 	line_put(l, " cmd=%u", r->event);
 	if (r->flags & EVLAT_F_CMD_TOKEN)
 		line_put(l, " token=0x%08x", r->token);
