@@ -26,6 +26,7 @@ const volatile __u32 targ_netns = 0;	       /* 0: every namespace */
 const volatile __u32 targ_wakeup_bytes = 4096; /* wake the reader past this (loader: ring / 4) */
 const volatile __u32 targ_mcgrp = 0;	       /* absolute genl group id of mptcp_pm_events */
 const volatile bool targ_consumers = false;    /* the netlink-side probes are loaded */
+const volatile __u32 targ_family = 0;	       /* genl family id of mptcp_pm: its commands */
 /* &nl_table from /proc/kallsyms (0: unknown): the hooks test the group's listener bitmap */
 const volatile __u64 targ_nl_table = 0;
 
@@ -72,6 +73,7 @@ struct task_ctx {
 	__u32 hook_pending; /* its netlink_has_listeners() has not returned yet */
 	__u32 depth, pad;
 	struct bcast_lvl lvl[2];
+	__u64 cmd_ns, cmd_nlh; /* the path-manager command in progress: when, which message */
 };
 
 struct {
@@ -718,6 +720,254 @@ static __always_inline int on_gone(const struct socket *so)
 }
 
 /*
+ * Path-manager commands: genl_rcv_msg(skb, nlh, extack) runs every generic
+ * netlink request of every family synchronously in the sender's sendmsg()
+ * (netlink_unicast_kernel() -> genl_rcv() -> netlink_rcv_skb()), so current is
+ * the path manager, and its return is the command's result: the doit's, a
+ * dispatch check's (-ENOENT, -EINVAL, -EOPNOTSUPP, -EPERM), or -EINTR when a
+ * dump started (netlink_rcv_skb() then sends no ACK). Same prototype on 6.1,
+ * 6.12, 7.2 and 7.3 (doc/kernel-notes.md "Path-manager commands"). Both
+ * programs leave after one load unless nlmsg_type is the mptcp_pm family.
+ */
+#define PM_ATTR_ADDR	    1 /* MPTCP_PM_ATTR_* */
+#define PM_ATTR_TOKEN	    4
+#define PM_ATTR_LOC_ID	    5
+#define PM_ATTR_ADDR_REMOTE 6
+#define PM_ADDR_FAMILY	    1 /* MPTCP_PM_ADDR_ATTR_* */
+#define PM_ADDR_ID	    2
+#define PM_ADDR_ADDR4	    3
+#define PM_ADDR_ADDR6	    4
+#define PM_ADDR_PORT	    5
+#define PM_ADDR_FLAGS	    6
+#define NLA_TYPE_MASK_	    0x3fff
+#define NLM_F_DUMP_	    0x300
+#define CMD_BUF		    256 /* the attributes read: the largest command has about 100 bytes */
+#define CMD_STEPS	    20	/* attributes walked: 4 top-level, up to 7 in each of 2 nests */
+
+/* What the walk found (scalars only, copied into the record after it), and where it is */
+struct cmd_walk {
+	__u32 n, off, nest, nest_end;
+	__u32 token, addr_flags, saddr, daddr;
+	__u16 family, sport, dport;
+	__u8 loc_id, rem_id, flags, pad[3];
+};
+
+/*
+ * The command's attributes, copied in one read into a per-CPU buffer (the
+ * program is not re-entered on a CPU: such a call is skipped and counted as a
+ * miss), then walked by bpf_loop() (5.17+), whose callback is verified once,
+ * where a bounded loop is verified per iteration and path (6.1's verifier
+ * refused that with E2BIG, 6.12's took seconds). The walk's state lives in the
+ * buffer too, not in a context on the stack: 6.1.192's verifier checks a
+ * callback with the state of its first call only (prepare_func_exit() returns
+ * to the caller at once; 6.12 checks it again with the states it returns),
+ * and would remove as dead the nest handling that call cannot reach.
+ */
+struct cmd_buf {
+	struct cmd_walk w;
+	__u8 b[CMD_BUF + 24]; /* + room for a value read past the last offset */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cmd_buf);
+} cmd_scratch SEC(".maps");
+
+static __always_inline bool pm_request(const struct nlmsghdr *nlh)
+{
+	return targ_family && nlh->nlmsg_type == targ_family;
+}
+
+static __always_inline __u16 b16(const struct cmd_buf *m, __u32 off)
+{
+	return *(const __u16 *)&m->b[off & (CMD_BUF - 1)];
+}
+
+static __always_inline __u32 b32(const struct cmd_buf *m, __u32 off)
+{
+	return *(const __u32 *)&m->b[off & (CMD_BUF - 1)];
+}
+
+/* An IPv4 address as it is, an IPv6 one folded to 32 bits (xor of its words) */
+static __always_inline __u32 b_addr(const struct cmd_buf *m, __u32 off, __u32 len)
+{
+	if (len < 20)
+		return b32(m, off);
+	return b32(m, off) ^ b32(m, off + 4) ^ b32(m, off + 8) ^ b32(m, off + 12);
+}
+
+/* One MPTCP_PM_ADDR_ATTR_* (value at @val) of the local (ADDR) or remote (ADDR_REMOTE) address */
+static __always_inline void cmd_addr_attr(struct cmd_walk *w, const struct cmd_buf *m, __u32 type,
+					  __u32 val, __u32 len)
+{
+	bool remote = w->nest == PM_ATTR_ADDR_REMOTE;
+
+	if (type == PM_ADDR_FAMILY && !remote)
+		w->family = b16(m, val);
+	else if (type == PM_ADDR_ID && remote)
+		w->rem_id = m->b[val & (CMD_BUF - 1)];
+	else if (type == PM_ADDR_ID)
+		w->loc_id = m->b[val & (CMD_BUF - 1)];
+	else if ((type == PM_ADDR_ADDR4 || type == PM_ADDR_ADDR6) && remote)
+		w->daddr = b_addr(m, val, len);
+	else if (type == PM_ADDR_ADDR4 || type == PM_ADDR_ADDR6)
+		w->saddr = b_addr(m, val, len);
+	else if (type == PM_ADDR_PORT && remote)
+		w->dport = b16(m, val);
+	else if (type == PM_ADDR_PORT)
+		w->sport = b16(m, val);
+	else if (type == PM_ADDR_FLAGS && !remote)
+		w->addr_flags = b32(m, val);
+}
+
+/*
+ * One attribute: the token, the local address or id, the remote address; the
+ * walk steps into ADDR and ADDR_REMOTE rather than over them. Values are read
+ * whatever their length: the kernel's policy refuses a command with short ones.
+ * 1 stops the loop.
+ */
+static long cmd_step(__u32 i, void *ctx)
+{
+	__u32 zero = 0, off, len, type;
+	struct cmd_buf *m = bpf_map_lookup_elem(&cmd_scratch, &zero);
+	struct cmd_walk *w;
+
+	if (!m)
+		return 1;
+	w = &m->w;
+	off = w->off;
+	if (w->nest && off >= w->nest_end)
+		w->nest = 0;
+	if (off + 4 > w->n)
+		return 1;
+	len = b16(m, off);
+	type = b16(m, off + 2) & NLA_TYPE_MASK_;
+	if (len < 4 || off + len > w->n)
+		return 1;
+	w->off = off + ((len + 3) & ~3U);
+	if (w->nest) {
+		cmd_addr_attr(w, m, type, off + 4, len - 4);
+	} else if (type == PM_ATTR_ADDR || type == PM_ATTR_ADDR_REMOTE) {
+		w->nest = type;
+		w->nest_end = off + len;
+		w->off = off + 4; /* into the nest */
+		if (type == PM_ATTR_ADDR_REMOTE)
+			w->flags |= EVLAT_F_CMD_REMOTE;
+	} else if (type == PM_ATTR_TOKEN) {
+		w->token = b32(m, off + 4);
+		w->flags |= EVLAT_F_CMD_TOKEN;
+	} else if (type == PM_ATTR_LOC_ID) {
+		w->loc_id = m->b[(off + 4) & (CMD_BUF - 1)];
+	}
+	return 0;
+}
+
+/* Copy the attributes of the request at @msg into @m: their length, or 0 */
+static __always_inline __u32 cmd_copy(struct cmd_buf *m, __u64 msg, __u32 nlmsg_len)
+{
+	__u32 n = nlmsg_len > NLMSG_HDRLEN_ + GENL_HDRLEN_
+			  ? nlmsg_len - NLMSG_HDRLEN_ - GENL_HDRLEN_
+			  : 0;
+
+	if (n > CMD_BUF)
+		n = CMD_BUF; /* the first attributes: every sender we know puts the token first */
+	if (!n ||
+	    bpf_probe_read_kernel(m->b, n, (const void *)(msg + NLMSG_HDRLEN_ + GENL_HDRLEN_)))
+		return 0;
+	return n;
+}
+
+static __always_inline void cmd_attrs(struct evlat_record *r, __u64 msg, __u32 nlmsg_len)
+{
+	__u32 zero = 0;
+	struct cmd_buf *m = bpf_map_lookup_elem(&cmd_scratch, &zero);
+	const struct cmd_walk *w;
+
+	if (!m)
+		return;
+	__builtin_memset(&m->w, 0, sizeof(m->w));
+	m->w.n = cmd_copy(m, msg, nlmsg_len);
+	if (!m->w.n)
+		return;
+	bpf_loop(CMD_STEPS, cmd_step, NULL, 0);
+	w = &m->w;
+	r->token = w->token;
+	r->flags |= w->flags;
+	r->family = w->family;
+	r->loc_id = w->loc_id;
+	r->rem_id = w->rem_id;
+	r->sport = w->sport;
+	r->dport = w->dport;
+	r->cmd.addr_flags = w->addr_flags;
+	__builtin_memcpy(r->cmd.saddr, &w->saddr, sizeof(w->saddr));
+	__builtin_memcpy(r->cmd.daddr, &w->daddr, sizeof(w->daddr));
+}
+
+/* The sending socket: NETLINK_CB(skb).sk, set by netlink_unicast_kernel() */
+static __always_inline __u32 cmd_sender_ino(const struct sk_buff *skb)
+{
+	struct netlink_skb_parms parms;
+	struct socket *so;
+
+	if (bpf_probe_read_kernel(&parms, sizeof(parms), (const void *)skb->cb) || !parms.sk)
+		return 0;
+	so = BPF_CORE_READ(parms.sk, sk_socket);
+	return so ? BPF_CORE_READ(container_of(so, struct socket_alloc, socket), vfs_inode.i_ino)
+		  : 0;
+}
+
+static __always_inline int on_cmd_start(const struct nlmsghdr *nlh)
+{
+	struct task_ctx *c;
+
+	if (!pm_request(nlh))
+		return 0;
+	c = task_ctx(true);
+	if (c) {
+		c->cmd_ns = bpf_ktime_get_ns();
+		c->cmd_nlh = (__u64)(unsigned long)nlh;
+	}
+	return 0;
+}
+
+/*
+ * At the return: the whole command in one record (an effect the doit causes
+ * itself, a SUB_CLOSED of SUBFLOW_DESTROY, has its own record before this one).
+ * The message stays in place until netlink_rcv_skb() is done with it.
+ */
+static __always_inline int on_cmd_end(const struct sk_buff *skb, const struct nlmsghdr *nlh,
+				      int ret)
+{
+	__u64 msg = (__u64)(unsigned long)nlh;
+	struct evlat_record *r;
+	struct task_ctx *c;
+	__u8 cmd = 0;
+
+	if (!pm_request(nlh))
+		return 0;
+	bpf_probe_read_kernel(&cmd, sizeof(cmd), (const void *)(msg + NLMSG_HDRLEN_));
+	r = rec_start_ns(EVLAT_K_CMD, cmd, sk_netns(skb->sk, true));
+	if (!r)
+		return 0;
+	c = task_ctx(false);
+	if (c && c->cmd_nlh == msg) {
+		r->cmd.start_ns = c->cmd_ns;
+		c->cmd_nlh = 0;
+	}
+	r->cmd.err = ret;
+	r->cmd.seq = nlh->nlmsg_seq;
+	if (nlh->nlmsg_flags & NLM_F_DUMP_)
+		r->flags |= EVLAT_F_CMD_DUMP;
+	cmd_attrs(r, msg, nlh->nlmsg_len);
+	r->cmd.ino = cmd_sender_ino(skb);
+	bpf_get_current_comm(r->cmd.comm, sizeof(r->cmd.comm));
+	rec_submit(r);
+	return 0;
+}
+
+/*
  * Thin program stubs over the helpers above: an fentry and a kprobe twin for
  * each target. The loader picks one per target from the kernel's BTF and
  * what the kernel accepts (fentry first, kprobe when fentry is refused).
@@ -873,6 +1123,19 @@ SEC("fentry/netlink_release")
 int BPF_PROG(fe_gone, struct socket *sock)
 {
 	return on_gone(sock);
+}
+
+SEC("fentry/genl_rcv_msg")
+int BPF_PROG(fe_cmd, struct sk_buff *skb, struct nlmsghdr *nlh, struct netlink_ext_ack *extack)
+{
+	return on_cmd_start(nlh);
+}
+
+SEC("fexit/genl_rcv_msg")
+int BPF_PROG(fx_cmd, struct sk_buff *skb, struct nlmsghdr *nlh, struct netlink_ext_ack *extack,
+	     int ret)
+{
+	return on_cmd_end(skb, nlh, ret);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -29,6 +29,7 @@ enum evlat_kind {
 	EVLAT_K_READ = 9,	 /* skb_recv_datagram() returned it (or -ENOBUFS) to a process */
 	EVLAT_K_NOLISTENER = 10, /* netlink_has_listeners() said no: the event was not built */
 	EVLAT_K_GONE = 11,	 /* netlink_release(): a subscriber's socket closed */
+	EVLAT_K_CMD = 12,	 /* genl_rcv_msg() of the mptcp_pm family: a path-manager command */
 	EVLAT_K_MAX,
 };
 
@@ -46,6 +47,9 @@ enum evlat_kind {
 #define EVLAT_F_HAVE_CLOSE_DONE	 (1u << 2) /* kernel has close_event_done (2024+) */
 #define EVLAT_F_REQUEST_BKUP	 (1u << 3) /* subflow->request_bkup was set */
 #define EVLAT_F_NO_ENOBUFS	 (1u << 4) /* the socket set NETLINK_NO_ENOBUFS */
+#define EVLAT_F_CMD_TOKEN	 (1u << 5) /* the command named a connection (MPTCP_PM_ATTR_TOKEN) */
+#define EVLAT_F_CMD_DUMP	 (1u << 6) /* the request asked for a dump (NLM_F_DUMP) */
+#define EVLAT_F_CMD_REMOTE	 (1u << 7) /* it had MPTCP_PM_ATTR_ADDR_REMOTE */
 
 /* Event numbers are a u8 on the wire (the genl command). */
 #define EVLAT_EVENT_TYPES 256
@@ -62,6 +66,20 @@ enum evlat_kind {
 #define EVLAT_EV_LISTENER_CREATED 15
 #define EVLAT_EV_LISTENER_CLOSED  16
 
+/* enum mptcp_pm_cmd (include/uapi/linux/mptcp.h; mptcp_pm.h since 6.7): the same on 6.1 ... 7.3 */
+#define EVLAT_CMD_ADD_ADDR	  1
+#define EVLAT_CMD_DEL_ADDR	  2
+#define EVLAT_CMD_GET_ADDR	  3
+#define EVLAT_CMD_FLUSH_ADDRS	  4
+#define EVLAT_CMD_SET_LIMITS	  5
+#define EVLAT_CMD_GET_LIMITS	  6
+#define EVLAT_CMD_SET_FLAGS	  7
+#define EVLAT_CMD_ANNOUNCE	  8
+#define EVLAT_CMD_REMOVE	  9
+#define EVLAT_CMD_SUBFLOW_CREATE  10
+#define EVLAT_CMD_SUBFLOW_DESTROY 11
+#define EVLAT_CMD_TYPES		  16
+
 /*
  * The netlink side of one event message (send, queued, overrun, no_listener,
  * gone records). Kernel addresses are only identities here: never read back.
@@ -75,6 +93,25 @@ struct evlat_msg {
 	__u32 portid;  /* its netlink port id */
 	__u32 rmem;    /* its receive queue in bytes (queued: after, overrun: as found) */
 	__u32 rcvbuf;  /* its receive buffer */
+};
+
+/*
+ * A path-manager command: what genl_rcv_msg() was asked and answered, written when it
+ * returns (ktime_ns). The common header carries the rest: event = the command
+ * (MPTCP_PM_CMD_*), token (with EVLAT_F_CMD_TOKEN), family / loc_id / sport = the address
+ * of MPTCP_PM_ATTR_ADDR (its family, id, port; loc_id is MPTCP_PM_ATTR_LOC_ID when given),
+ * rem_id / dport = those of MPTCP_PM_ATTR_ADDR_REMOTE, netns = the namespace it acts in.
+ */
+struct evlat_cmd {
+	__u64 start_ns;	  /* when genl_rcv_msg() was called; 0: not seen */
+	__u32 ino;	  /* the sending socket's inode (NETLINK_CB(skb).sk) */
+	__s32 err;	  /* the command's result; -EINTR (-4) with a dump: the dump started */
+	__u32 seq;	  /* nlmsg_seq, as the sender numbered it */
+	__u32 addr_flags; /* MPTCP_PM_ADDR_ATTR_FLAGS of the address (signal, subflow, backup) */
+	/* the addresses: IPv4, or an IPv6 address folded to 32 bits (xor of its four words) */
+	__u8 saddr[4]; /* MPTCP_PM_ATTR_ADDR */
+	__u8 daddr[4]; /* MPTCP_PM_ATTR_ADDR_REMOTE */
+	char comm[16]; /* the sending thread's comm */
 };
 
 /* A read record: a process took one message off its socket (or learned of an overrun) */
@@ -115,11 +152,13 @@ struct evlat_record {
 		};
 		struct evlat_msg msg;	/* send, queued, overrun, no_listener, gone */
 		struct evlat_read read; /* read */
+		struct evlat_cmd cmd;	/* cmd */
 	};
 };
 
 _Static_assert(sizeof(struct evlat_msg) == 48, "evlat_msg layout changed");
 _Static_assert(sizeof(struct evlat_read) == 48, "evlat_read layout changed");
+_Static_assert(sizeof(struct evlat_cmd) == 48, "evlat_cmd layout changed");
 _Static_assert(sizeof(struct evlat_record) == 96, "evlat_record layout changed");
 
 #endif /* EVLAT_RECORD_H */

@@ -28,6 +28,7 @@
 #include "genl.h"
 #include "httpd.h"
 #include "options.h"
+#include "pm.h"
 #include "privdrop.h"
 #include "prom.h"
 #include "record_fmt.h"
@@ -49,6 +50,7 @@ struct app {
 	struct genl_listener nl;
 	struct correlator *corr;
 	struct consumers *cons; /* the consumer view, when its probes are attached */
+	struct pm *pm;		/* the path manager's commands, when genl_rcv_msg() is traced */
 	struct report rep;	/* every result, every output */
 	struct classify_ctx cc; /* what the loss classification may rely on */
 	struct httpd httpd;	/* --prometheus */
@@ -101,7 +103,17 @@ static void on_delivery(void *ctx, const struct delivery *d)
 {
 	struct app *a = ctx;
 
+	/* every read is a possible trigger, whatever -e and -t show */
+	if (a->pm)
+		pm_add_delivery(a->pm, d);
 	report_delivery(&a->rep, d);
+}
+
+static void on_command(void *ctx, const struct pm_command *c)
+{
+	struct app *a = ctx;
+
+	report_command(&a->rep, c);
 }
 
 static int print_record(const struct evlat_record *r)
@@ -131,6 +143,8 @@ static int on_record(void *ctx, void *data, size_t len)
 		report_event(&a->rep, &ev);
 	if (a->cons)
 		consumers_add_record(a->cons, &r);
+	if (a->pm)
+		pm_add_record(a->pm, &r);
 	corr_add_record(a->corr, &r, now_ns());
 	return 0;
 }
@@ -228,6 +242,7 @@ static void fill_run_info(struct app *a, struct run_info *info, struct corr_stat
 		info->cstats = ks;
 		info->own_unknown = a->own_unknown;
 	}
+	info->pm = a->pm != NULL;
 }
 
 static void print_summary(struct app *a, const struct verdict *v)
@@ -353,6 +368,25 @@ static int open_consumers(struct app *a)
 	return 0;
 }
 
+/* The path manager's commands: with the consumer view (their triggers are its reads) */
+static int open_pm(struct app *a)
+{
+	struct pm_opts po = {
+		.timeout_ns = a->opt->timeout_ms * NSEC_PER_MSEC,
+		.cb = on_command,
+		.ctx = a,
+	};
+
+	if (!a->cons || !probes_pm(&a->tracer.probes))
+		return 0;
+	a->pm = pm_new(&po);
+	if (!a->pm) {
+		warn("out of memory for the path-manager commands");
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
 static int open_tracer(struct app *a)
 {
 	const struct options *o = a->opt;
@@ -360,11 +394,13 @@ static int open_tracer(struct app *a)
 		/* --records without -N: every namespace */
 		.netns = (o->records && !o->netns) || o->all_netns ? 0 : a->nl.netns,
 		.mcgrp = a->nl.group_id,
+		.family = a->nl.family_id,
 		.ringbuf_kib = o->ringbuf_kib,
 		.force_kprobe = o->force_kprobe,
 		.consumers = !o->no_consumers,
 		/* our own subscription makes the kernel's answer always yes (doc/kernel-notes.md) */
 		.listeners = o->observe || o->records,
+		.commands = !o->no_commands,
 		.cb = on_record,
 		.ctx = a,
 	};
@@ -380,6 +416,8 @@ static int open_tracer(struct app *a)
 	if (ret)
 		return ret;
 	ret = open_consumers(a);
+	if (!ret)
+		ret = open_pm(a);
 	if (ret)
 		return ret;
 	/* a send record can trail its event by a turn (correlate.h); without the probe, none comes */
@@ -484,6 +522,9 @@ static int consume_kernel(struct app *a)
 		a->next_evidence_ns = now_ns() + EVLAT_POLL_MS * NSEC_PER_MSEC;
 	}
 	corr_expire(a->corr, now_ns());
+	if (a->pm)
+		pm_expire(a->pm, now_ns());
+	report_tick(&a->rep, now_ns());
 	return 0;
 }
 
@@ -568,6 +609,8 @@ static void drain(struct app *a)
 	corr_flush(a->corr);
 	if (a->cons)
 		consumers_flush(a->cons);
+	if (a->pm)
+		pm_flush(a->pm);
 }
 
 static void cleanup(struct app *a)
@@ -577,6 +620,7 @@ static void cleanup(struct app *a)
 	corr_free(a->corr);
 	consumers_free(a->cons);
 	free(a->nl_wait);
+	pm_free(a->pm);
 	httpd_stop(&a->httpd);
 	webconfig_free(&a->web);
 	genl_listener_close(&a->nl);
@@ -595,6 +639,7 @@ static int finish(struct app *a)
 
 	if (vc->n)
 		verdict_eval(vc, &a->rep.total, a->nl.overruns, !a->tracing, &v);
+	report_flush(&a->rep);
 	print_summary(a, vc->n ? &v : NULL);
 	write_textfile(a);
 	if (a->bad_records)

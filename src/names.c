@@ -29,7 +29,7 @@ static const char *const kind_names[] = {
 	[EVLAT_K_LISTENER] = "listener", [EVLAT_K_SEND] = "send",
 	[EVLAT_K_QUEUED] = "queued",	 [EVLAT_K_OVERRUN] = "overrun",
 	[EVLAT_K_READ] = "read",	 [EVLAT_K_NOLISTENER] = "nolistener",
-	[EVLAT_K_GONE] = "gone",
+	[EVLAT_K_GONE] = "gone",	 [EVLAT_K_CMD] = "cmd",
 };
 
 const char *event_name(unsigned int type)

@@ -29,6 +29,8 @@ enum {
 	OPT_WEB_CONFIG,
 	OPT_OBSERVE,
 	OPT_NO_CONSUMERS,
+	OPT_TRACE,
+	OPT_NO_COMMANDS,
 };
 
 static const struct options defaults = {
@@ -56,6 +58,7 @@ static const char doc[] =
 	"    mptcp-evlat --check         # can this kernel be traced?\n"
 	"    mptcp-evlat --genl-only     # netlink side only: no BPF needed\n"
 	"    mptcp-evlat --observe -N pm # add no subscriber beside the path manager\n"
+	"    mptcp-evlat -N pm -A --trace all            # every connection's life, commands too\n"
 	"    mptcp-evlat -d 60 --fail-on-loss --max-latency all:p99=10ms   # a verdict for CI\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime error, 2 usage, 3 privileges, 4 no BTF, 5 no MPTCP, "
@@ -73,6 +76,11 @@ static const struct argp_option opts[] = {
 	  "numbers)",
 	  0 },
 	{ "token", 't', "TOKEN", 0, "Only events of this MPTCP token (hex 0x... or decimal)", 0 },
+	{ "trace", OPT_TRACE, "TOKEN|all", 0,
+	  "Print the life of this connection (every connection with all): its events with their "
+	  "stages, each consumer's reads, the path manager's commands with their triggers and "
+	  "effects, in order, and what is wrong in it",
+	  0 },
 	{ "netns", 'N', "NETNS", 0,
 	  "Network namespace: a path (/run/netns/X, /proc/PID/ns/net) or a name in /run/netns "
 	  "(default: ours)",
@@ -90,7 +98,11 @@ static const struct argp_option opts[] = {
 	  "manager listens); events and every consumer's deliveries from BPF",
 	  0 },
 	{ "no-consumers", OPT_NO_CONSUMERS, NULL, 0,
-	  "No consumer view: leave out the probes on netlink delivery and reads", 0 },
+	  "No consumer view: leave out the probes on netlink delivery and reads (and the "
+	  "path-manager commands')",
+	  0 },
+	{ "no-commands", OPT_NO_COMMANDS, NULL, 0,
+	  "No path-manager view: leave out the probes on genl_rcv_msg()", 0 },
 	{ "records", OPT_RECORDS, NULL, 0,
 	  "Print every raw kernel record (all namespaces unless -N), nothing else", 0 },
 	{ "ringbuf-kib", 'r', "KIB", 0,
@@ -228,6 +240,12 @@ static error_t parse_report_arg(int key, char *arg, struct argp_state *st, struc
 		r->filter.token_set = true;
 		r->filter.token = parse_ulong(arg, 0, UINT32_MAX, st, "token");
 		break;
+	case OPT_TRACE:
+		r->trace.on = true;
+		r->trace.all = !strcmp(arg, "all");
+		if (!r->trace.all)
+			r->trace.token = parse_ulong(arg, 0, UINT32_MAX, st, "--trace token");
+		break;
 	case 'j':
 		r->json = true;
 		break;
@@ -261,6 +279,9 @@ static void check_combinations(const struct options *o, struct argp_state *st)
 	if (o->observe && (o->genl_only || o->force_kprobe || o->no_consumers || o->records))
 		argp_error(st, "--observe sees everything through fentry probes: not with "
 			       "--genl-only, --kprobes, --no-consumers or --records");
+	if (o->report.trace.on && (o->genl_only || o->records || o->check))
+		argp_error(st, "--trace follows the kernel's events: not with --genl-only, "
+			       "--records or --check");
 	if (o->genl_only && o->force_kprobe)
 		argp_error(st, "--genl-only loads no probes: --kprobes makes no sense with it");
 	if (o->interval_s && o->duration_s && o->interval_s > o->duration_s)
@@ -311,6 +332,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 	case OPT_NO_CONSUMERS:
 		o->no_consumers = true;
 		break;
+	case OPT_NO_COMMANDS:
+		o->no_commands = true;
+		break;
 	case 'r':
 		o->ringbuf_kib = parse_ulong(arg, 4, 1 << 20, st, "ring buffer size");
 		if (o->ringbuf_kib & (o->ringbuf_kib - 1))
@@ -343,6 +367,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 		break;
 	case ARGP_KEY_END:
 		check_combinations(o, st);
+		/* a connection is over once its CLOSED and what it may still cause are reported */
+		o->report.trace.linger_ns = 2ULL * o->timeout_ms * 1000000;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -25,7 +25,8 @@ struct options {
 	bool force_kprobe;	  /* --kprobes */
 	bool records;		  /* --records: raw kernel records, one line each */
 	bool observe;		  /* --observe: no subscription of ours, everything from BPF */
-	bool no_consumers;	  /* --no-consumers: no netlink-side probes */
+	bool no_consumers;	  /* --no-consumers: no netlink-side probes (nor command ones) */
+	bool no_commands;	  /* --no-commands: no genl_rcv_msg() probes */
 	unsigned int ringbuf_kib; /* -r */
 	unsigned int timeout_ms;  /* --timeout: correlation expiry */
 	unsigned int capacity;	  /* --pending: correlation table size */

@@ -10,12 +10,16 @@
 
 #include "consumers.h"
 #include "event.h"
+#include "pm.h"
 #include "report.h"
 
 /* JSON: one object per line; every field documented in README.md. */
+/* A string we did not make (a comm, an option) as a JSON value, escaped */
+void json_str(FILE *f, const char *s);
 void json_event(FILE *f, const struct evlat_event *ev);
 void json_summary(FILE *f, const struct report_view *v, const struct run_info *info);
 void json_delivery(FILE *f, const struct delivery *d);
+void json_command(FILE *f, const struct pm_command *c);
 
 /* Terminal: bcc print_log2_hist() per event type and stage, then a summary table. */
 void text_histograms(FILE *f, const struct report_view *v, enum units u);
@@ -23,6 +27,7 @@ void text_summary(FILE *f, const struct report_view *v, const struct run_info *i
 /* One human-readable line per event (-v), per consumer delivery. */
 void text_event(FILE *f, const struct evlat_event *ev);
 void text_delivery(FILE *f, const struct delivery *d);
+void text_command(FILE *f, const struct pm_command *c);
 /* -T: "HH:MM:SS" of the wall clock */
 void text_timestamp(FILE *f);
 

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "addr.h"
 #include "consumers.h"
@@ -17,7 +18,7 @@
 #include "verdict.h"
 
 /* A string we did not make (a verdict option, a comm) as a JSON value */
-static void json_str(FILE *f, const char *s)
+void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -190,6 +191,115 @@ static void json_consumers(FILE *f, const struct report_view *v)
 	fputc(']', f);
 }
 
+static const char *const pm_stage_keys[PMS_MAX] = {
+	[PMS_REACTION] = "reaction_ns",
+	[PMS_E2E] = "end_to_end_ns",
+	[PMS_EFFECT] = "latency_ns",
+};
+
+/* "local":{"family":4,"addr":"10.0.2.2","id":5,"port":0}: an address of a command */
+static void json_pm_addr(FILE *f, const char *key, const struct pm_addr *a)
+{
+	char s[INET_ADDRSTRLEN];
+	__u32 v;
+
+	fprintf(f, ",\"%s\":{\"family\":%u", key, a->family == AF_INET6 ? 6 : 4);
+	if (a->family == AF_INET6) {
+		memcpy(&v, a->addr, sizeof(v));
+		fprintf(f, ",\"addr_fold\":\"0x%08x\"", ntohl(v));
+	} else {
+		fprintf(f, ",\"addr\":\"%s\"", inet_ntop(AF_INET, a->addr, s, sizeof(s)));
+	}
+	fprintf(f, ",\"id\":%u,\"port\":%u}", a->id, a->port);
+}
+
+static void json_effect(FILE *f, const struct pm_command *c)
+{
+	char lbl[16];
+
+	fprintf(f, ",\"effect\":{\"status\":\"%s\"", pm_effect_name(c->effect));
+	if (c->effect == PME_SEEN)
+		fprintf(f,
+			",\"event\":\"%s\",\"netns\":%u,\"token\":\"0x%08x\",\"time_ns\":%" PRIu64
+			",\"latency_ns\":%" PRIu64 ",\"peer\":%s,\"inside\":%s",
+			event_label(c->effect_event, lbl, sizeof(lbl)), c->effect_netns,
+			c->effect_token, (uint64_t)c->effect_ns, (uint64_t)c->stage_ns[PMS_EFFECT],
+			c->effect_peer ? "true" : "false", c->effect_inside ? "true" : "false");
+	fputc('}', f);
+}
+
+static void json_trigger(FILE *f, const struct pm_command *c)
+{
+	char lbl[16];
+
+	if (!c->have_trigger)
+		return;
+	fprintf(f, ",\"trigger\":{\"event\":\"%s\",\"read_ns\":%" PRIu64,
+		event_label(c->trigger_event, lbl, sizeof(lbl)), (uint64_t)c->trigger_read_ns);
+	if (c->trigger_hook_ns)
+		fprintf(f, ",\"hook_ns\":%" PRIu64, (uint64_t)c->trigger_hook_ns);
+	fputc('}', f);
+	for (int i = PMS_REACTION; i <= PMS_E2E; i++)
+		if (c->have_stage[i])
+			fprintf(f, ",\"%s\":%" PRIu64, pm_stage_keys[i], (uint64_t)c->stage_ns[i]);
+}
+
+void json_command(FILE *f, const struct pm_command *c)
+{
+	const char *name = pm_cmd_name(c->cmd);
+
+	fprintf(f, "{\"type\":\"command\",\"command\":\"%s\",\"cmd_id\":%u,\"netns\":%u",
+		name ? name : "unknown", c->cmd, c->netns);
+	if (c->have_token)
+		fprintf(f, ",\"token\":\"0x%08x\"", c->token);
+	fprintf(f, ",\"pid\":%u,\"comm\":", c->pid);
+	json_str(f, c->comm);
+	fprintf(f, ",\"ino\":%u,\"seq\":%u,\"time_ns\":%" PRIu64 ",\"duration_ns\":%" PRIu64,
+		c->ino, c->seq, (uint64_t)c->time_ns, (uint64_t)(c->end_ns - c->time_ns));
+	fprintf(f, ",\"result\":\"%s\"", pm_result_name(c->result));
+	if (c->result == PMR_ERROR)
+		fprintf(f, ",\"error\":%d", c->err);
+	if (c->local.family)
+		json_pm_addr(f, "local", &c->local);
+	if (c->have_remote)
+		json_pm_addr(f, "remote", &c->remote);
+	if (c->addr_flags)
+		fprintf(f, ",\"flags\":%u", c->addr_flags);
+	json_trigger(f, c);
+	json_effect(f, c);
+	fputs("}\n", f);
+}
+
+static void json_commands(FILE *f, const struct report_view *v)
+{
+	fputs(",\"commands\":[", f);
+	for (unsigned int i = 0; i < v->npm; i++) {
+		const struct report_pm *p = v->pm[i];
+		const char *name = pm_cmd_name(p->cmd);
+		unsigned long long n = 0;
+
+		for (int r = 0; r < PMR_MAX; r++)
+			n += p->result[r];
+		fprintf(f, "%s{\"command\":\"%s\",\"cmd_id\":%u,\"comm\":", i ? "," : "",
+			name ? name : "unknown", p->cmd);
+		json_str(f, p->comm);
+		fprintf(f, ",\"count\":%llu", n);
+		for (int r = 0; r < PMR_MAX; r++)
+			fprintf(f, ",\"%s\":%llu", pm_result_name(r), p->result[r]);
+		fputs(",\"effects\":{", f);
+		for (int e = 0; e < PME_MAX; e++)
+			fprintf(f, "%s\"%s\":%llu", e ? "," : "", pm_effect_name(e), p->effect[e]);
+		fputc('}', f);
+		for (int s = 0; s < PMS_MAX; s++) {
+			fputc(',', f);
+			json_hist(f, s == PMS_EFFECT ? "effect_ns" : pm_stage_keys[s],
+				  &p->stage[s]);
+		}
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
 static void json_probes(FILE *f, const struct probe_set *ps)
 {
 	fprintf(f, ",\"probes\":{");
@@ -266,6 +376,8 @@ void json_summary(FILE *f, const struct report_view *v, const struct run_info *i
 			info->cstats->orphan_reads, info->cstats->unseen_reads,
 			info->cstats->evicted, info->own_unknown);
 	}
+	if (info->pm)
+		json_commands(f, v);
 	if (info->probes)
 		json_probes(f, info->probes);
 	if (info->verdict)

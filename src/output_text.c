@@ -46,6 +46,24 @@ static void consumer_histograms(FILE *f, const struct report_view *v, enum units
 	}
 }
 
+/* Per command type, every path manager together: how long after its trigger's read it came */
+static void command_histograms(FILE *f, const struct report_view *v, enum units u)
+{
+	for (unsigned int cmd = 0; cmd < EVLAT_CMD_TYPES; cmd++) {
+		struct hist h;
+
+		hist_reset(&h);
+		for (unsigned int i = 0; i < v->npm; i++)
+			if (v->pm[i]->cmd == cmd)
+				hist_merge(&h, &v->pm[i]->stage[PMS_REACTION]);
+		if (!h.count)
+			continue;
+		fprintf(f, "\ncommand = %s, stage = reaction (trigger read -> command)\n",
+			pm_cmd_name(cmd) ? pm_cmd_name(cmd) : "?");
+		hist_print_log2(f, &h, units_label(u), units_div(u));
+	}
+}
+
 void text_histograms(FILE *f, const struct report_view *v, enum units u)
 {
 	char lbl[16];
@@ -64,6 +82,7 @@ void text_histograms(FILE *f, const struct report_view *v, enum units u)
 		}
 	}
 	consumer_histograms(f, v, u);
+	command_histograms(f, v, u);
 }
 
 static void put_value(FILE *f, const struct hist *h, __u64 ns, enum units u)
@@ -189,6 +208,33 @@ static void consumer_table(FILE *f, const struct report_view *v, enum units u)
 	}
 }
 
+/* Per path manager and command: results, effects, reaction and effect latencies */
+static void command_table(FILE *f, const struct report_view *v, enum units u)
+{
+	if (!v->npm)
+		return;
+	fprintf(f,
+		"\n%-16s %-16s %6s %5s %5s %5s %6s %5s %6s %9s %9s %9s %9s  (reaction, effect; "
+		"%s)\n",
+		"COMMAND", "COMM", "COUNT", "OK", "ERROR", "DUMP", "EFFECT", "NONE", "NOPEER",
+		"R.P50", "R.P99", "R.MAX", "E.P50", units_label(u));
+	for (unsigned int i = 0; i < v->npm; i++) {
+		const struct report_pm *p = v->pm[i];
+		const struct hist *r = &p->stage[PMS_REACTION], *e = &p->stage[PMS_EFFECT];
+
+		fprintf(f, "%-16s %-16s %6llu %5llu %5llu %5llu %6llu %5llu %6llu",
+			pm_cmd_name(p->cmd) ? pm_cmd_name(p->cmd) : "?", p->comm[0] ? p->comm : "?",
+			p->result[PMR_OK] + p->result[PMR_ERROR] + p->result[PMR_DUMP],
+			p->result[PMR_OK], p->result[PMR_ERROR], p->result[PMR_DUMP],
+			p->effect[PME_SEEN], p->effect[PME_NONE], p->effect[PME_NO_PEER]);
+		put_value(f, r, hist_quantile(r, 0.5), u);
+		put_value(f, r, hist_quantile(r, 0.99), u);
+		put_value(f, r, r->max, u);
+		put_value(f, e, hist_quantile(e, 0.5), u);
+		fprintf(f, "%s\n", p->effect[PME_NONE] ? "  <-- NO EFFECT" : "");
+	}
+}
+
 void text_summary(FILE *f, const struct report_view *v, const struct run_info *info, enum units u)
 {
 	double secs = (info->now_ns - v->start_ns) / 1e9;
@@ -206,6 +252,8 @@ void text_summary(FILE *f, const struct report_view *v, const struct run_info *i
 		loss_table(f, v);
 	if (info->consumers)
 		consumer_table(f, v, u);
+	if (info->pm)
+		command_table(f, v, u);
 	fprintf(f,
 		"\ninterval: %.1f s; since start: netlink %llu messages, %llu overruns (ENOBUFS), "
 		"%llu errors\n",
@@ -231,6 +279,30 @@ void text_delivery(FILE *f, const struct delivery *d)
 		if (d->have_stage[i])
 			fprintf(f, " %s=%" PRIu64 "ns", delivery_stage_name(i),
 				(uint64_t)d->stage_ns[i]);
+	fputc('\n', f);
+}
+
+void text_command(FILE *f, const struct pm_command *c)
+{
+	char lbl[16];
+
+	fprintf(f, "%-16s %-13s", pm_cmd_name(c->cmd) ? pm_cmd_name(c->cmd) : "?",
+		pm_result_name(c->result));
+	if (c->have_token)
+		fprintf(f, " token=0x%08x", c->token);
+	fprintf(f, " netns=%u comm=%s pid=%u ino=%u", c->netns, c->comm[0] ? c->comm : "?", c->pid,
+		c->ino);
+	if (c->result == PMR_ERROR)
+		fprintf(f, " error=%d", c->err);
+	if (c->have_trigger)
+		fprintf(f, " trigger=%s", event_label(c->trigger_event, lbl, sizeof(lbl)));
+	for (int i = 0; i < PMS_MAX; i++)
+		if (c->have_stage[i])
+			fprintf(f, " %s=%" PRIu64 "ns", pm_stage_name(i), (uint64_t)c->stage_ns[i]);
+	fprintf(f, " effect=%s", pm_effect_name(c->effect));
+	if (c->effect == PME_SEEN)
+		fprintf(f, ":%s%s%s", event_label(c->effect_event, lbl, sizeof(lbl)),
+			c->effect_peer ? ",peer" : "", c->effect_inside ? ",inside" : "");
 	fputc('\n', f);
 }
 

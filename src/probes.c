@@ -85,6 +85,9 @@ static const struct probe_def probe_defs[PROBE_NR] = {
 			      false,
 			      { FE_ONLY("netlink_has_listeners", "fx_has_listeners") } },
 	[PROBE_GONE] = { "gone", false, { FE_ONLY("netlink_release", "fe_gone") } },
+	/* genl_rcv_msg(skb, nlh, extack): in the BTF of 6.1 ... 7.3, one prototype */
+	[PROBE_CMD] = { "cmd", false, { FE_ONLY("genl_rcv_msg", "fe_cmd") } },
+	[PROBE_CMD_END] = { "cmd_end", false, { FE_ONLY("genl_rcv_msg", "fx_cmd") } },
 };
 
 static bool have_func(const struct btf *btf, const char *fn)
@@ -191,9 +194,9 @@ bool probes_prog_wanted(const struct probe_set *ps, const char *prog, bool fentr
 	return false;
 }
 
-bool probes_consumer_prog(const char *prog)
+static bool prog_in(const char *prog, int from, int to)
 {
-	for (int i = PROBE_FIRST_CONSUMER; i < PROBE_NR; i++)
+	for (int i = from; i < to; i++)
 		for (int c = 0; c < PROBE_CHOICES; c++)
 			if (probe_defs[i].choice[c].fe_prog &&
 			    !strcmp(prog, probe_defs[i].choice[c].fe_prog))
@@ -201,12 +204,32 @@ bool probes_consumer_prog(const char *prog)
 	return false;
 }
 
-bool probes_consumers(const struct probe_set *ps)
+bool probes_consumer_prog(const char *prog)
 {
-	for (int i = PROBE_FIRST_CONSUMER; i < PROBE_NR; i++)
+	return prog_in(prog, PROBE_FIRST_CONSUMER, PROBE_NR);
+}
+
+bool probes_pm_prog(const char *prog)
+{
+	return prog_in(prog, PROBE_FIRST_PM, PROBE_NR);
+}
+
+static bool all_attached(const struct probe_set *ps, int from, int to)
+{
+	for (int i = from; i < to; i++)
 		if (ps->p[i].state != PROBE_ATTACHED && ps->p[i].state != PROBE_UNNEEDED)
 			return false;
 	return true;
+}
+
+bool probes_consumers(const struct probe_set *ps)
+{
+	return all_attached(ps, PROBE_FIRST_CONSUMER, PROBE_FIRST_PM);
+}
+
+bool probes_pm(const struct probe_set *ps)
+{
+	return probes_consumers(ps) && all_attached(ps, PROBE_FIRST_PM, PROBE_NR);
 }
 
 bool probes_attached(const struct probe_set *ps, enum probe_id id)

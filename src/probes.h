@@ -28,10 +28,14 @@ enum probe_id {
 	PROBE_READ,	 /* skb_recv_datagram() returns: a process read it */
 	PROBE_LISTENERS, /* netlink_has_listeners() returns: was the event built at all */
 	PROBE_GONE,	 /* netlink_release(): a subscriber's socket closed */
+	/* the path manager's commands (fentry/fexit only), loaded with the consumers */
+	PROBE_CMD,     /* genl_rcv_msg() called: a generic netlink request */
+	PROBE_CMD_END, /* genl_rcv_msg() returns: the command's result */
 	PROBE_NR,
 };
 
 #define PROBE_FIRST_CONSUMER PROBE_SEND_END
+#define PROBE_FIRST_PM	     PROBE_CMD
 
 enum probe_state {
 	PROBE_MISSING,	/* target not in this kernel's BTF */
@@ -84,11 +88,15 @@ struct probe_set {
  */
 int probes_select(struct probe_set *ps, const struct btf *vmlinux, bool consumers, bool listeners);
 
-/* Whether BPF program @prog belongs to a consumer probe */
+/* Whether BPF program @prog belongs to a consumer probe (the command probes' included) */
 bool probes_consumer_prog(const char *prog);
+/* Whether it belongs to a command probe */
+bool probes_pm_prog(const char *prog);
 
 /* Whether every consumer probe is attached: the consumer view is complete */
 bool probes_consumers(const struct probe_set *ps);
+/* Whether the command probes are attached too: the path-manager view */
+bool probes_pm(const struct probe_set *ps);
 
 /* Whether BPF program @prog is to be loaded: fentry ones only if @fentry. */
 bool probes_prog_wanted(const struct probe_set *ps, const char *prog, bool fentry);

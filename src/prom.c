@@ -300,6 +300,89 @@ static void put_consumers(FILE *f, const struct report_view *v)
 	free(sum);
 }
 
+/*
+ * Path-manager commands by command and comm (not pid: the reason is the
+ * consumers' above): a (command, comm) pair's series appear with its first
+ * command, every result and effect at 0 until it happens.
+ */
+static const char *pm_command_label(const struct report_pm *p)
+{
+	return pm_cmd_name(p->cmd) ? pm_cmd_name(p->cmd) : "unknown";
+}
+
+static void put_pm_labels(FILE *f, const char *metric, const char *suffix,
+			  const struct report_pm *p)
+{
+	fprintf(f, "%s%s", metric, suffix);
+	put_label(f, '{', "command", pm_command_label(p));
+	put_label(f, ',', "comm", p->comm[0] ? p->comm : "unknown");
+}
+
+static void put_pm_hist(FILE *f, const char *metric, const struct report_pm *p,
+			const struct hist *h)
+{
+	char s[32];
+
+	for (int j = 0; j < PROM_LE_N; j++) {
+		put_pm_labels(f, metric, "_bucket", p);
+		put_label(f, ',', "le", prom_seconds(1ULL << (PROM_LE_MIN_LOG2 + j), s, sizeof(s)));
+		fprintf(f, "} %llu\n",
+			(unsigned long long)hist_count_le_pow2(h, PROM_LE_MIN_LOG2 + j));
+	}
+	put_pm_labels(f, metric, "_bucket", p);
+	fprintf(f, ",le=\"+Inf\"} %llu\n", (unsigned long long)h->count);
+	put_pm_labels(f, metric, "_sum", p);
+	fprintf(f, "} %s\n", prom_seconds(h->sum, s, sizeof(s)));
+	put_pm_labels(f, metric, "_count", p);
+	fprintf(f, "} %llu\n", (unsigned long long)h->count);
+}
+
+static void put_pm_counts(FILE *f, const struct report_view *v)
+{
+	put_family(f, "mptcp_evlat_pm_commands_total", "counter",
+		   "Path-manager commands (mptcp_pm generic netlink requests) by command, sending "
+		   "program (comm) and result: ok, error, dump (a dump started)");
+	for (unsigned int i = 0; i < v->npm; i++)
+		for (int r = 0; r < PMR_MAX; r++) {
+			put_pm_labels(f, "mptcp_evlat_pm_commands_total", "", v->pm[i]);
+			put_label(f, ',', "result", pm_result_name(r));
+			fprintf(f, "} %llu\n", v->pm[i]->result[r]);
+		}
+	put_family(f, "mptcp_evlat_pm_effects_total", "counter",
+		   "Path-manager commands by the kernel event they caused: seen, none (within "
+		   "--timeout), no_peer (the peer is not traced), not_expected");
+	for (unsigned int i = 0; i < v->npm; i++)
+		for (int e = 0; e < PME_MAX; e++) {
+			put_pm_labels(f, "mptcp_evlat_pm_effects_total", "", v->pm[i]);
+			put_label(f, ',', "effect", pm_effect_name(e));
+			fprintf(f, "} %llu\n", v->pm[i]->effect[e]);
+		}
+}
+
+static void put_pm(FILE *f, const struct report_view *v)
+{
+	static const struct {
+		const char *metric, *help;
+	} hists[PMS_MAX] = {
+		[PMS_REACTION] = { "mptcp_evlat_pm_reaction_seconds",
+				   "Path-manager reaction: the sending process read the last event "
+				   "of the connection, then sent the command" },
+		[PMS_E2E] = { "mptcp_evlat_pm_end_to_end_seconds",
+			      "That event's kernel hook to the command" },
+		[PMS_EFFECT] = { "mptcp_evlat_pm_effect_seconds",
+				 "The command to the kernel event it caused" },
+	};
+
+	if (!v->npm)
+		return;
+	put_pm_counts(f, v);
+	for (int s = 0; s < PMS_MAX; s++) {
+		put_family(f, hists[s].metric, "histogram", hists[s].help);
+		for (unsigned int i = 0; i < v->npm; i++)
+			put_pm_hist(f, hists[s].metric, v->pm[i], &v->pm[i]->stage[s]);
+	}
+}
+
 static void put_counter(FILE *f, const char *name, const char *help, unsigned long long v)
 {
 	put_family(f, name, "counter", help);
@@ -314,6 +397,7 @@ int prom_render(FILE *f, const struct report_view *v, const struct run_info *inf
 	put_events(f, v);
 	put_latency(f, v);
 	put_consumers(f, v);
+	put_pm(f, v);
 	put_counter(f, "mptcp_evlat_netlink_overruns_total",
 		    "Overruns (ENOBUFS) of our mptcp_pm_events netlink socket: events were lost",
 		    info->nl_overruns);

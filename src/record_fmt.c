@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -88,18 +89,29 @@ static bool netlink_kind(unsigned int kind)
 	return kind >= EVLAT_K_QUEUED && kind < EVLAT_K_MAX;
 }
 
+/*
+ * A comm as one word: it is the process's to choose, so anything but letters,
+ * digits and "-_.:/+@" is shown as '?' (a comm "(null)" would otherwise read as
+ * a NULL passed to "%s").
+ */
+static void comm_word(char *out, const char *comm, size_t size)
+{
+	memcpy(out, comm, size);
+	out[size] = '\0';
+	for (char *c = out; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("-_.:/+@", *c))
+			*c = '?';
+}
+
 /* The netlink side: which broadcast, which socket, what it held; never a kernel address */
 static void put_netlink(struct line *l, const struct evlat_record *r)
 {
 	const struct evlat_msg *m = &r->msg;
 
 	if (r->kind == EVLAT_K_READ) {
-		char comm[sizeof(r->read.comm) + 1] = "";
+		char comm[sizeof(r->read.comm) + 1];
 
-		memcpy(comm, r->read.comm, sizeof(r->read.comm));
-		for (char *c = comm; *c; c++)
-			if (*c <= ' ' || *c > '~')
-				*c = '?'; /* one word, printable */
+		comm_word(comm, r->read.comm, sizeof(r->read.comm));
 		line_put(l, " sock_ino=%u portid=%u comm=%s", r->read.ino, r->read.portid,
 			 comm[0] ? comm : "?");
 		if (r->read.err)
@@ -117,6 +129,30 @@ static void put_netlink(struct line *l, const struct evlat_record *r)
 		line_put(l, " no_enobufs=%d", !!(r->flags & EVLAT_F_NO_ENOBUFS));
 }
 
+/* A path-manager command: what it asked, who asked, what it got (never a kernel address) */
+static void put_cmd(struct line *l, const struct evlat_record *r)
+{
+	const struct evlat_cmd *k = &r->cmd;
+	char comm[sizeof(k->comm) + 1];
+
+	comm_word(comm, k->comm, sizeof(k->comm));
+	line_put(l, " cmd=%u", r->event);
+	if (r->flags & EVLAT_F_CMD_TOKEN)
+		line_put(l, " token=0x%08x", r->token);
+	line_put(l, " err=%d seq=%u dump=%d start_ktime=%" PRIu64 " sock_ino=%u comm=%s", k->err,
+		 k->seq, !!(r->flags & EVLAT_F_CMD_DUMP), (uint64_t)k->start_ns, k->ino,
+		 comm[0] ? comm : "?");
+	if (r->family)
+		line_put(l, " family=%d loc_id=%u sport=%u saddr=%u.%u.%u.%u flags=0x%x",
+			 r->family == AF_INET6 ? 6 : 4, r->loc_id, r->sport, k->saddr[0],
+			 k->saddr[1], k->saddr[2], k->saddr[3], k->addr_flags);
+	else if (r->loc_id)
+		line_put(l, " loc_id=%u", r->loc_id);
+	if (r->flags & EVLAT_F_CMD_REMOTE)
+		line_put(l, " rem_id=%u dport=%u daddr=%u.%u.%u.%u", r->rem_id, r->dport,
+			 k->daddr[0], k->daddr[1], k->daddr[2], k->daddr[3]);
+}
+
 int record_format(const void *data, size_t len, char *buf, size_t size)
 {
 	const struct evlat_record *r = data;
@@ -130,6 +166,10 @@ int record_format(const void *data, size_t len, char *buf, size_t size)
 	buf[0] = '\0';
 	line_put(&l, "ktime=%" PRIu64 " cpu=%u pid=%u tid=%u netns=%u kind=%s",
 		 (uint64_t)r->ktime_ns, r->cpu, r->pid, r->tid, r->netns, kind_name(r->kind));
+	if (r->kind == EVLAT_K_CMD) {
+		put_cmd(&l, r);
+		return l.err ? l.err : (int)l.len;
+	}
 	put_event(&l, r);
 	if (r->kind != EVLAT_K_LISTENER && r->kind != EVLAT_K_GONE)
 		line_put(&l, " token=0x%08x", r->token);

@@ -7,6 +7,7 @@
 #include "output.h"
 #include "prom.h"
 #include "report.h"
+#include "trace.h"
 
 static void view_init(struct report_view *v, __u64 now_ns)
 {
@@ -25,6 +26,59 @@ static void view_free(struct report_view *v)
 	free(v->cons);
 	v->cons = NULL;
 	v->ncons = v->capcons = 0;
+	for (unsigned int i = 0; i < v->npm; i++)
+		free(v->pm[i]);
+	free(v->pm);
+	v->pm = NULL;
+	v->npm = v->cappm = 0;
+}
+
+/* Room for one more pointer in a view's list */
+static int view_grow(void ***list, unsigned int n, unsigned int *cap)
+{
+	unsigned int c = *cap ? *cap * 2 : 8;
+	void **l;
+
+	if (n < *cap)
+		return 0;
+	l = realloc(*list, c * sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	*list = l;
+	*cap = c;
+	return 0;
+}
+
+static struct report_pm *view_pm(struct report_view *v, const struct pm_command *c)
+{
+	struct report_pm *p;
+
+	for (unsigned int i = 0; i < v->npm; i++)
+		if (v->pm[i]->cmd == c->cmd && !strcmp(v->pm[i]->comm, c->comm))
+			return v->pm[i];
+	if (view_grow((void ***)&v->pm, v->npm, &v->cappm))
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->cmd = c->cmd;
+	memcpy(p->comm, c->comm, sizeof(p->comm));
+	v->pm[v->npm++] = p;
+	return p;
+}
+
+static int view_add_command(struct report_view *v, const struct pm_command *c)
+{
+	struct report_pm *p = view_pm(v, c);
+
+	if (!p)
+		return -ENOMEM;
+	p->result[c->result]++;
+	p->effect[c->effect]++;
+	for (int i = 0; i < PMS_MAX; i++)
+		if (c->have_stage[i])
+			hist_add(&p->stage[i], c->stage_ns[i]);
+	return 0;
 }
 
 static struct report_consumer *view_consumer(struct report_view *v, const struct consumer *c)
@@ -103,17 +157,40 @@ static int view_add_count(struct report_view *v, unsigned int type, enum evlat_s
 
 void report_init(struct report *r, const struct report_cfg *cfg, FILE *out, __u64 now_ns)
 {
+	const struct report_trace *tc = &cfg->trace;
+	struct trace_opts to = { .all = tc->all,
+				 .token = tc->token,
+				 .linger_ns = tc->linger_ns,
+				 .json = cfg->json,
+				 .out = out };
+
 	memset(r, 0, sizeof(*r));
 	r->cfg = *cfg;
 	r->out = out;
 	view_init(&r->interval, now_ns);
 	view_init(&r->total, now_ns);
+	if (tc->on && !(r->trace = trace_new(&to)))
+		r->err = -ENOMEM;
 }
 
 void report_free(struct report *r)
 {
 	view_free(&r->interval);
 	view_free(&r->total);
+	trace_free(r->trace);
+	r->trace = NULL;
+}
+
+void report_tick(struct report *r, __u64 now_ns)
+{
+	if (r->trace)
+		trace_expire(r->trace, now_ns);
+}
+
+void report_flush(struct report *r)
+{
+	if (r->trace)
+		trace_flush(r->trace);
 }
 
 bool report_wants(const struct report *r, unsigned int type, __u32 token)
@@ -139,6 +216,8 @@ void report_event(struct report *r, struct evlat_event *ev)
 		ev->status = ST_DUPLICATE;
 	note_err(r, view_add(&r->interval, ev));
 	note_err(r, view_add(&r->total, ev));
+	if (r->trace)
+		trace_event(r->trace, ev);
 	if (r->cfg.json && r->out)
 		json_event(r->out, ev);
 	else if (r->cfg.verbose)
@@ -151,10 +230,30 @@ void report_delivery(struct report *r, const struct delivery *d)
 		return;
 	note_err(r, view_add_delivery(&r->interval, d));
 	note_err(r, view_add_delivery(&r->total, d));
+	if (r->trace)
+		trace_delivery(r->trace, d);
 	if (r->cfg.json && r->out)
 		json_delivery(r->out, d);
 	else if (r->cfg.verbose)
 		text_delivery(stderr, d);
+}
+
+void report_command(struct report *r, const struct pm_command *c)
+{
+	const struct report_filter *f = &r->cfg.filter;
+
+	if ((unsigned int)c->result >= PMR_MAX || (unsigned int)c->effect >= PME_MAX)
+		return;
+	if (f->token_set && (!c->have_token || c->token != f->token))
+		return;
+	note_err(r, view_add_command(&r->interval, c));
+	note_err(r, view_add_command(&r->total, c));
+	if (r->trace)
+		trace_command(r->trace, c);
+	if (r->cfg.json && r->out)
+		json_command(r->out, c);
+	else if (r->cfg.verbose)
+		text_command(stderr, c);
 }
 
 void report_count(struct report *r, unsigned int type, enum evlat_status status,
@@ -194,6 +293,14 @@ void report_reset_interval(struct report *r, __u64 now_ns)
 
 		memset(v->cons[i], 0, sizeof(*v->cons[i]));
 		v->cons[i]->c = c;
+	}
+	for (unsigned int i = 0; i < v->npm; i++) {
+		struct report_pm *p = v->pm[i];
+
+		memset(p->result, 0, sizeof(p->result));
+		memset(p->effect, 0, sizeof(p->effect));
+		for (int s = 0; s < PMS_MAX; s++)
+			hist_reset(&p->stage[s]);
 	}
 	v->start_ns = now_ns;
 }

@@ -28,9 +28,11 @@
 #include "event.h"
 #include "evlat_record.h"
 #include "hist.h"
+#include "pm.h"
 
 struct corr_stats;
 struct probe_set;
+struct trace;
 struct verdict;
 
 enum units {
@@ -47,8 +49,17 @@ struct report_filter {
 	__u32 token;
 };
 
+/* --trace TOKEN|all: connection timelines (trace.h) */
+struct report_trace {
+	bool on;
+	bool all; /* every connection, else token */
+	__u32 token;
+	__u64 linger_ns; /* how long after CLOSED a connection is complete */
+};
+
 struct report_cfg {
 	struct report_filter filter;
+	struct report_trace trace;
 	enum units units; /* terminal histograms and table */
 	bool timestamp;	  /* -T: HH:MM:SS before each terminal summary */
 	bool json;	  /* JSON lines instead of the terminal output */
@@ -68,11 +79,22 @@ struct report_consumer {
 	struct hist stage[DST_MAX];
 };
 
-/* Everything reported since start_ns; a type or consumer is allocated when first seen */
+/* One path manager's (comm) commands of one type */
+struct report_pm {
+	__u8 cmd;
+	char comm[16];
+	unsigned long long result[PMR_MAX];
+	unsigned long long effect[PME_MAX];
+	struct hist stage[PMS_MAX];
+};
+
+/* Everything reported since start_ns; a type, consumer or command is allocated when first seen */
 struct report_view {
 	struct report_type *ev[EVLAT_EVENT_TYPES];
 	struct report_consumer **cons; /* in order of appearance */
 	unsigned int ncons, capcons;
+	struct report_pm **pm; /* (command, comm), in order of appearance */
+	unsigned int npm, cappm;
 	__u64 start_ns; /* CLOCK_MONOTONIC */
 };
 
@@ -88,6 +110,7 @@ struct run_info {
 	const struct probe_set *probes; /* NULL with --genl-only */
 	const char *kernel;		/* uname -r, for build_info */
 	bool consumers;			/* the consumer view is on (its probes attached) */
+	bool pm;			/* the path-manager view is on (genl_rcv_msg() traced) */
 	bool observe;			/* --observe: no socket of ours */
 	const struct consumers_stats *cstats;
 	unsigned long long own_unknown; /* events of ours whose queue time never came */
@@ -100,7 +123,8 @@ struct report {
 	struct report_view interval; /* terminal and JSON summaries: reset every -i */
 	struct report_view total;    /* Prometheus: counters never go down */
 	struct dup_table dups;
-	int err; /* the first -ENOMEM: a type could not be counted */
+	struct trace *trace; /* --trace: the timelines, NULL without */
+	int err;	     /* the first -ENOMEM: a type could not be counted */
 };
 
 void report_init(struct report *r, const struct report_cfg *cfg, FILE *out, __u64 now_ns);
@@ -120,6 +144,13 @@ void report_count(struct report *r, unsigned int type, enum evlat_status status,
 
 /* One consumer's delivery of one event: filtered, counted, shown (JSON). */
 void report_delivery(struct report *r, const struct delivery *d);
+/* One path-manager command, its trigger and effect: filtered (-t), counted, shown. */
+void report_command(struct report *r, const struct pm_command *c);
+
+/* Every CLOCK_MONOTONIC @now_ns: the --trace connections that are over are printed */
+void report_tick(struct report *r, __u64 now_ns);
+/* At exit, before the last summary: every --trace connection still kept is printed */
+void report_flush(struct report *r);
 
 /* The interval view as the terminal or JSON summary (cfg.json) on r->out. */
 void report_summary(const struct report *r, const struct run_info *info);

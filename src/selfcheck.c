@@ -119,9 +119,11 @@ static int check_probes(const struct genl_listener *nl, unsigned int ringbuf_kib
 	struct tracer t;
 	struct tracer_cfg cfg = {
 		.mcgrp = nl ? nl->group_id : 0,
+		.family = nl ? nl->family_id : 0,
 		.ringbuf_kib = ringbuf_kib,
 		.force_kprobe = force_kprobe,
 		.consumers = true,
+		.commands = true,
 		.listeners = true,
 		.listener_probe = true, /* tried here, whichever check a run would use */
 		.quiet = true,

@@ -51,6 +51,7 @@ static int configure(const struct tracer *t, const struct tracer_cfg *cfg, bool 
 
 	skel->rodata->targ_netns = cfg->netns;
 	skel->rodata->targ_mcgrp = cfg->mcgrp;
+	skel->rodata->targ_family = cfg->family;
 	/* the hooks and send probes keep the task context only for the consumer probes */
 	skel->rodata->targ_consumers = consumers;
 	skel->rodata->targ_nl_table = consumers ? t->nl_table : 0;
@@ -84,6 +85,9 @@ static int select_probes(struct tracer *t, const struct tracer_cfg *cfg)
 		t->nl_table = kallsyms_addr("/proc/kallsyms", "nl_table");
 	err = probes_select(&t->probes, btf, cfg->consumers, cfg->listeners && !t->nl_table);
 	btf__free(btf);
+	/* not asked for: listed as missing, as the consumer probes are without them */
+	for (int i = PROBE_FIRST_PM; !cfg->commands && i < PROBE_NR; i++)
+		t->probes.p[i].state = PROBE_MISSING;
 	if (!err)
 		return 0;
 	for (int i = 0; i < PROBE_NR; i++)
@@ -101,20 +105,27 @@ static const struct probe *first_failed(const struct probe_set *ps)
 	return &ps->p[0];
 }
 
-/* One notice for the consumer probes as a whole: they make one view */
-static void report_consumers(const struct tracer *t)
+/* One notice for the consumer probes as a whole (the command probes' with them, when asked) */
+static void report_consumers(const struct tracer *t, bool commands)
 {
 	const struct probe_set *ps = &t->probes;
+	int end = commands ? PROBE_NR : PROBE_FIRST_PM;
 
-	if (probes_consumers(ps))
+	if (commands ? probes_pm(ps) : probes_consumers(ps))
 		return;
+	if (!t->consumer_load_err && t->pm_load_err) {
+		warn("notice: no path-manager view: the kernel refused its programs: %s",
+		     strerror(-t->pm_load_err));
+		return;
+	}
 	if (t->consumer_load_err)
 		warn("notice: no consumer view: %s", t->consumer_load_err == -EOPNOTSUPP
 							     ? "it needs fentry/fexit programs"
 							     : strerror(-t->consumer_load_err));
-	for (int i = PROBE_FIRST_CONSUMER; !t->consumer_load_err && i < PROBE_NR; i++)
+	for (int i = PROBE_FIRST_CONSUMER; !t->consumer_load_err && i < end; i++)
 		if (ps->p[i].state != PROBE_ATTACHED && ps->p[i].state != PROBE_UNNEEDED) {
-			warn("notice: no consumer view: %s() %s", ps->p[i].target,
+			warn("notice: no %s view: %s() %s",
+			     i < PROBE_FIRST_PM ? "consumer" : "path-manager", ps->p[i].target,
 			     ps->p[i].state == PROBE_MISSING ? "not in this kernel"
 							     : strerror(-ps->p[i].err));
 			break;
@@ -141,7 +152,7 @@ static void report_attach(const struct tracer *t, const struct tracer_cfg *cfg)
 		warn("notice: %d probes traced with kprobes (fentry: %s)", kprobes,
 		     kp->fentry_err ? strerror(-kp->fentry_err) : "--kprobes");
 	if (cfg->consumers)
-		report_consumers(t);
+		report_consumers(t, cfg->commands);
 }
 
 /*
@@ -149,7 +160,8 @@ static void report_attach(const struct tracer *t, const struct tracer_cfg *cfg)
  * unless !@fentry; the consumer probes' only with @consumers), configure,
  * load. 0 with t->skel loaded, or a negative errno.
  */
-static int load_once(struct tracer *t, const struct tracer_cfg *cfg, bool fentry, bool consumers)
+static int load_once(struct tracer *t, const struct tracer_cfg *cfg, bool fentry, bool consumers,
+		     bool pm)
 {
 	struct bpf_program *prog;
 	int err;
@@ -161,8 +173,10 @@ static int load_once(struct tracer *t, const struct tracer_cfg *cfg, bool fentry
 	{
 		const char *name = bpf_program__name(prog);
 
-		bpf_program__set_autoload(prog, probes_prog_wanted(&t->probes, name, fentry) &&
-							(consumers || !probes_consumer_prog(name)));
+		bpf_program__set_autoload(prog,
+					  probes_prog_wanted(&t->probes, name, fentry) &&
+						  (consumers || !probes_consumer_prog(name)) &&
+						  (pm || !probes_pm_prog(name)));
 	}
 	err = configure(t, cfg, fentry && consumers);
 	if (!err)
@@ -174,31 +188,43 @@ static int load_once(struct tracer *t, const struct tracer_cfg *cfg, bool fentry
 	return err;
 }
 
-/* The consumer probes are not essential: a refusal of theirs leaves them out */
-static void drop_consumers(struct tracer *t, int err)
+/* Probes [@from, PROBE_NR) were left out of the load: failed, with @err */
+static void drop_probes(struct tracer *t, int from, int err)
 {
-	t->consumer_load_err = err;
-	for (int i = PROBE_FIRST_CONSUMER; i < PROBE_NR; i++)
+	for (int i = from; i < PROBE_NR; i++)
 		if (t->probes.p[i].state == PROBE_SELECTED) {
 			t->probes.p[i].state = PROBE_FAILED;
 			t->probes.p[i].err = err;
 		}
 }
 
+/* The consumer probes are not essential: a refusal of theirs leaves them out */
+static void drop_consumers(struct tracer *t, int err)
+{
+	t->consumer_load_err = err;
+	drop_probes(t, PROBE_FIRST_CONSUMER, err);
+}
+
 /*
- * fentry programs with their kprobe twins first, with the consumer probes;
- * then without them; if the kernel refuses fentry, kprobe programs only
- * (the consumer probes have no kprobe twin).
+ * fentry programs with their kprobe twins first, with the consumer and
+ * command probes; then without the command probes; then without the
+ * consumers' either; if the kernel refuses fentry, kprobe programs only (the
+ * consumer and command probes have no kprobe twin).
  */
 static int load(struct tracer *t, const struct tracer_cfg *cfg)
 {
 	int err;
 
 	if (!cfg->force_kprobe) {
-		err = load_once(t, cfg, true, cfg->consumers);
+		err = load_once(t, cfg, true, cfg->consumers, true);
 		if (!err)
 			return 0;
-		if (cfg->consumers && !load_once(t, cfg, true, false)) {
+		if (cfg->consumers && !load_once(t, cfg, true, true, false)) {
+			t->pm_load_err = err;
+			drop_probes(t, PROBE_FIRST_PM, err);
+			return 0;
+		}
+		if (cfg->consumers && !load_once(t, cfg, true, false, false)) {
 			drop_consumers(t, err);
 			return 0;
 		}
@@ -207,7 +233,7 @@ static int load(struct tracer *t, const struct tracer_cfg *cfg)
 	t->probes.kprobe_only = true;
 	if (cfg->consumers)
 		drop_consumers(t, -EOPNOTSUPP);
-	return load_once(t, cfg, false, false);
+	return load_once(t, cfg, false, false, false);
 }
 
 static int attach_prog(struct probe *p, struct evlat_bpf *skel, const char *name,

@@ -15,11 +15,13 @@ struct evlat_bpf;
 struct tracer_cfg {
 	__u32 netns;		  /* only this namespace (inode), 0 = all */
 	__u32 mcgrp;		  /* absolute genl group id of mptcp_pm_events */
+	__u32 family;		  /* genl family id of mptcp_pm: its commands are traced */
 	unsigned int ringbuf_kib; /* power of 2 */
 	bool force_kprobe;
 	bool consumers;	     /* the consumer probes too (fentry/fexit only) */
 	bool listeners;	     /* of those, the listener check: only without a subscriber of ours */
 	bool listener_probe; /* the check by its probe even where nl_table is known (--check) */
+	bool commands;	     /* and the command probes (with the consumers only) */
 	bool quiet;	     /* --check prints its own table */
 	ring_buffer_sample_fn cb;
 	void *ctx;
@@ -31,6 +33,7 @@ struct tracer {
 	struct ring_buffer *rb;
 	bool have_btf;
 	int consumer_load_err; /* why the consumer probes were left out of the load, or 0 */
+	int pm_load_err;       /* why the command probes were, or 0 */
 	/* &nl_table (kallsyms): the listener check reads the bitmap at the hook; 0: by its probe */
 	unsigned long long nl_table;
 	/* the per-slot drops as of the last walk, and drops_total then */

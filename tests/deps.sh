@@ -14,6 +14,7 @@ PKGS=(
 	clang-format groff-base man-db      # make lint / make format; man page checks
 	shellcheck                          # make lint: every shell script
 	iproute2 jq                         # host tests: netns, veth, ip mptcp monitor; JSON checks
+	strace                              # VM tests: mptcpd's netlink traffic (tests/vm/mptcpd.sh)
 	qemu-system-x86 busybox-static cpio # VM tests: TCG guests on a busybox initramfs
 	xz-utils zstd lz4 kmod file         # kernel/module extraction (6.1 cloud: lz4), modinfo
 	python3 libc6-dev                   # tests/kmod: adapting linux-kbuild host tools; shim build

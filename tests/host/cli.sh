@@ -41,6 +41,8 @@ expect 2 "stray argument" "unexpected argument" -- "$EVLAT" foo
 expect 2 "--check with -j" "runs alone" -- "$EVLAT" --check -j
 expect 2 "--records with --json" "raw records only" -- "$EVLAT" --records -j
 expect 2 "interval longer than duration" "longer than duration" -- "$EVLAT" -i 5 -d 2
+expect 2 "--trace with --genl-only" "follows the kernel's events" -- "$EVLAT" --trace all --genl-only
+expect 2 "--trace token not a number" "invalid --trace token" -- "$EVLAT" --trace every
 expect 2 "missing network namespace" "no network namespace '/run/netns/no-such-ns'" -- \
 	"$EVLAT" --genl-only -N no-such-ns -d 1
 expect 3 "not root" "needs root" -- nobody "$EVLAT" -d 1

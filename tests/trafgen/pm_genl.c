@@ -16,6 +16,7 @@
 #include <linux/genetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/netlink.h>
+#include <arpa/inet.h>
 
 #include "mptcp_compat.h"
 #include "pm_genl.h"
@@ -292,6 +293,11 @@ fail:
 	return err;
 }
 
+int pm_genl_lookup(struct pm_genl *pm)
+{
+	return pm_resolve_family(pm);
+}
+
 void pm_genl_close(struct pm_genl *pm)
 {
 	if (pm->fd >= 0)
@@ -435,4 +441,127 @@ int pm_genl_sink_drain(int fd, unsigned long long *msgs, unsigned long long *dro
 		return -errno;
 	*drops = mem[SK_MEMINFO_DROPS];
 	return 0;
+}
+
+/* ---- the userspace path manager -------------------------------------------- */
+
+/* An address nest: family, address, and the id, port and flags that are set */
+static int put_addr(struct pm_msg *m, __u16 type, struct in_addr a, int with_id, __u8 id,
+		    __u16 port, __u32 flags)
+{
+	int nest = msg_nest_start(m, type);
+	int err = nest < 0 ? nest : msg_put_u16(m, MPTCP_PM_ADDR_ATTR_FAMILY, AF_INET);
+
+	if (!err && with_id)
+		err = msg_put_u8(m, MPTCP_PM_ADDR_ATTR_ID, id);
+	if (!err)
+		err = msg_put(m, MPTCP_PM_ADDR_ATTR_ADDR4, &a, sizeof(a));
+	if (!err && port)
+		err = msg_put_u16(m, MPTCP_PM_ADDR_ATTR_PORT, port);
+	if (!err && flags)
+		err = msg_put_u32(m, MPTCP_PM_ADDR_ATTR_FLAGS, flags);
+	if (!err)
+		msg_nest_end(m, nest);
+	return err;
+}
+
+/* TOKEN first, as mptcpd sends it; then the local address, then the remote one if asked */
+static int pm_subflow_cmd(struct pm_genl *pm, __u8 cmd, __u32 token, const struct pm_subflow *sf)
+{
+	struct pm_msg m;
+	int err;
+
+	msg_init(&m, pm->family, cmd, MPTCP_PM_VER);
+	err = msg_put_u32(&m, MPTCP_PM_ATTR_TOKEN, token);
+	if (!err)
+		err = put_addr(&m, MPTCP_PM_ATTR_ADDR, sf->local, sf->with_local_id, sf->local_id,
+			       sf->local_port, sf->local_flags);
+	if (!err && sf->with_remote)
+		err = put_addr(&m, MPTCP_PM_ATTR_ADDR_REMOTE, sf->remote, 0, 0, sf->remote_port, 0);
+	return err ? err : pm_simple(pm, &m);
+}
+
+int pm_genl_announce(struct pm_genl *pm, __u32 token, const struct pm_subflow *sf)
+{
+	return pm_subflow_cmd(pm, MPTCP_PM_CMD_ANNOUNCE, token, sf);
+}
+
+int pm_genl_subflow_create(struct pm_genl *pm, __u32 token, const struct pm_subflow *sf)
+{
+	return pm_subflow_cmd(pm, MPTCP_PM_CMD_SUBFLOW_CREATE, token, sf);
+}
+
+int pm_genl_subflow_destroy(struct pm_genl *pm, __u32 token, const struct pm_subflow *sf)
+{
+	return pm_subflow_cmd(pm, MPTCP_PM_CMD_SUBFLOW_DESTROY, token, sf);
+}
+
+int pm_genl_subflow_flags(struct pm_genl *pm, __u32 token, const struct pm_subflow *sf)
+{
+	return pm_subflow_cmd(pm, MPTCP_PM_CMD_SET_FLAGS, token, sf);
+}
+
+int pm_genl_remove(struct pm_genl *pm, __u32 token, __u8 local_id)
+{
+	struct pm_msg m;
+	int err;
+
+	msg_init(&m, pm->family, MPTCP_PM_CMD_REMOVE, MPTCP_PM_VER);
+	err = msg_put_u32(&m, MPTCP_PM_ATTR_TOKEN, token);
+	if (!err)
+		err = msg_put_u8(&m, MPTCP_PM_ATTR_LOC_ID, local_id);
+	return err ? err : pm_simple(pm, &m);
+}
+
+/* The value of event attribute @type, copied into @v (at most @len bytes); 0 if absent */
+static int ev_attr(const char *attrs, size_t len, __u16 type, void *v, size_t size)
+{
+	const struct nlattr *a = attr_find(attrs, len, type);
+
+	if (!a || (size_t)(a->nla_len - NLA_HDRLEN) < size)
+		return 0;
+	memcpy(v, (const char *)a + NLA_HDRLEN, size);
+	return 1;
+}
+
+static void ev_parse(const struct nlmsghdr *nlh, struct pm_event *ev)
+{
+	const struct genlmsghdr *g = NLMSG_DATA(nlh);
+	const char *attrs = (const char *)g + GENL_HDRLEN;
+	size_t len = nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->type = g->cmd;
+	ev_attr(attrs, len, MPTCP_ATTR_TOKEN, &ev->token, sizeof(ev->token));
+	ev_attr(attrs, len, MPTCP_ATTR_SADDR4, &ev->saddr, sizeof(ev->saddr));
+	ev_attr(attrs, len, MPTCP_ATTR_DADDR4, &ev->daddr, sizeof(ev->daddr));
+	if (ev_attr(attrs, len, MPTCP_ATTR_SPORT, &ev->sport, sizeof(ev->sport)))
+		ev->sport = ntohs(ev->sport);
+	if (ev_attr(attrs, len, MPTCP_ATTR_DPORT, &ev->dport, sizeof(ev->dport)))
+		ev->dport = ntohs(ev->dport);
+	ev_attr(attrs, len, MPTCP_ATTR_LOC_ID, &ev->loc_id, sizeof(ev->loc_id));
+	ev_attr(attrs, len, MPTCP_ATTR_REM_ID, &ev->rem_id, sizeof(ev->rem_id));
+	ev_attr(attrs, len, MPTCP_ATTR_BACKUP, &ev->backup, sizeof(ev->backup));
+	ev_attr(attrs, len, MPTCP_ATTR_ERROR, &ev->error, sizeof(ev->error));
+}
+
+int pm_genl_event_read(int fd, __u16 family, struct pm_event *ev)
+{
+	static char buf[PM_RCV_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+		/* one event per datagram; anything else (a control message) is not ours */
+		if ((size_t)n < NLMSG_HDRLEN + GENL_HDRLEN || nlh->nlmsg_len > (size_t)n ||
+		    nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN || nlh->nlmsg_type != family)
+			continue;
+		ev_parse(nlh, ev);
+		return 1;
+	}
 }

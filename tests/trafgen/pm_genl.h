@@ -31,6 +31,8 @@ struct pm_endpoint {
 };
 
 int pm_genl_open(struct pm_genl *pm);
+/* Ask the generic netlink controller for "mptcp_pm" again: a request of another family */
+int pm_genl_lookup(struct pm_genl *pm);
 void pm_genl_close(struct pm_genl *pm);
 
 int pm_genl_flush_addrs(struct pm_genl *pm);
@@ -38,6 +40,39 @@ int pm_genl_set_limits(struct pm_genl *pm, __u32 add_addr_accepted, __u32 subflo
 int pm_genl_add_addr(struct pm_genl *pm, const struct pm_endpoint *ep);
 int pm_genl_del_addr(struct pm_genl *pm, const struct pm_endpoint *ep);
 int pm_genl_set_flags(struct pm_genl *pm, const struct pm_endpoint *ep);
+
+/*
+ * The userspace path manager's commands (net.mptcp.pm_type=1, 5.19+), each
+ * naming its connection by the local token; the kernel's answer is returned
+ * (0 or a negative errno, pm->errmsg holding its extack message).
+ */
+struct pm_subflow {
+	struct in_addr local, remote;
+	__u8 local_id;	   /* ANNOUNCE, SUBFLOW_CREATE */
+	__u16 local_port;  /* host order; SUBFLOW_DESTROY, SET_FLAGS */
+	__u16 remote_port; /* host order */
+	__u32 local_flags; /* MPTCP_PM_ADDR_FLAG_*: SIGNAL for ANNOUNCE, BACKUP for SET_FLAGS */
+	int with_remote;   /* the remote address is sent */
+	int with_local_id; /* the local id is sent */
+};
+
+int pm_genl_announce(struct pm_genl *pm, __u32 token, const struct pm_subflow *sf);
+int pm_genl_remove(struct pm_genl *pm, __u32 token, __u8 local_id);
+int pm_genl_subflow_create(struct pm_genl *pm, __u32 token, const struct pm_subflow *sf);
+int pm_genl_subflow_destroy(struct pm_genl *pm, __u32 token, const struct pm_subflow *sf);
+int pm_genl_subflow_flags(struct pm_genl *pm, __u32 token, const struct pm_subflow *sf);
+
+/* One mptcp_pm event as a subscriber reads it (IPv4 subflows) */
+struct pm_event {
+	__u8 type;
+	__u32 token;
+	struct in_addr saddr, daddr;
+	__u16 sport, dport; /* host order */
+	__u8 loc_id, rem_id, backup, error;
+};
+
+/* Read one event off a subscribed socket (non-blocking): 1, 0 when none is queued, or -errno */
+int pm_genl_event_read(int fd, __u16 family, struct pm_event *ev);
 
 /* A listener that never reads until drained (trafgen --churn --sink). */
 int pm_genl_sink_open(const struct pm_genl *pm, int rcvbuf);

@@ -27,6 +27,9 @@
  * connects, IPv6 and IPv4-mapped subflows, eight joins, an address removed
  * under load), listing what each side's kernel emitted for it.
  *
+ * "trafgen pm --scenario NAME" drives a connection for another path manager
+ * (mptcpd's plugins, or trafgen as a userspace PM): pm_scen.c.
+ *
  * --churn SECONDS is the benchmark mode (churn.c): connections as fast as
  * possible, each with a fixed number of events, for the tracer's overhead
  * measurements (tests/bench/).
@@ -56,6 +59,7 @@
 #include <sys/stat.h>
 
 #include "trafgen.h"
+#include "pm_scen.h"
 
 struct env env = {
 	.port = TG_DEFAULT_PORT,
@@ -1147,6 +1151,9 @@ int main(int argc, char **argv)
 	};
 	int err;
 
+	/* trafgen pm ...: the scenarios of other path managers (pm_scen.c) */
+	if (argc > 1 && !strcmp(argv[1], "pm"))
+		return pm_scen_main(argc - 1, argv + 1);
 	if (parse_args(argc, argv))
 		return EXIT_USAGE;
 	r.t0 = now_ms();

@@ -92,6 +92,24 @@ static void check_doc(const char *path)
 	free(text);
 }
 
+/* --trace: a token or every connection; they are over twice --timeout after their CLOSED */
+static void test_trace(void)
+{
+	const char *one[] = { "mptcp-evlat", "--trace", "0x1a2b", "--timeout", "300", NULL };
+	const char *all[] = { "mptcp-evlat", "--trace", "all", NULL };
+	struct options o;
+
+	parse(&o, 5, one);
+	CHECK(o.report.trace.on && !o.report.trace.all && o.report.trace.token == 0x1a2b);
+	CHECK(o.report.trace.linger_ns == 600000000ULL);
+	CHECK(!o.report.filter.token_set); /* not a filter of the other outputs */
+	parse(&o, 3, all);
+	CHECK(o.report.trace.on && o.report.trace.all);
+	CHECK(o.report.trace.linger_ns == 2ULL * EVLAT_DEFAULT_TIMEOUT_MS * 1000000);
+	parse(&o, 1, all);
+	CHECK(!o.report.trace.on);
+}
+
 int main(void)
 {
 	const char *root = getenv("EVLAT_SRCDIR") ?: ".";
@@ -99,6 +117,7 @@ int main(void)
 
 	test_defaults();
 	test_values();
+	test_trace();
 	snprintf(path, sizeof(path), "%s/doc/mptcp-evlat.8", root);
 	check_doc(path);
 	snprintf(path, sizeof(path), "%s/README.md", root);

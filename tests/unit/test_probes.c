@@ -195,6 +195,11 @@ static struct btf *kernel_btf(unsigned int funcs)
 		     (struct param[]){ { "sk", sock_p }, { "group", u32 }, { 0 } });
 		func(&b, "netlink_release", s32,
 		     (struct param[]){ { "sock", ptr(&b, socket) }, { 0 } });
+		func(&b, "genl_rcv_msg", s32,
+		     (struct param[]){ { "skb", sk_buff_p },
+				       { "nlh", ptr(&b, strct(&b, "nlmsghdr", "nlmsg_len", u32)) },
+				       { "extack", ptr(&b, u32) },
+				       { 0 } });
 		if (funcs & K_RECV_4ARGS)
 			func(&b, "skb_recv_datagram", sk_buff_p,
 			     (struct param[]){ { "sk", sock_p },
@@ -469,6 +474,8 @@ static void test_consumers(void)
 		{ PROBE_READ, "skb_recv_datagram", "fx_read" },
 		{ PROBE_LISTENERS, "netlink_has_listeners", "fx_has_listeners" },
 		{ PROBE_GONE, "netlink_release", "fe_gone" },
+		{ PROBE_CMD, "genl_rcv_msg", "fe_cmd" },
+		{ PROBE_CMD_END, "genl_rcv_msg", "fx_cmd" },
 	};
 	struct probe_set ps;
 	int ret;
@@ -483,9 +490,20 @@ static void test_consumers(void)
 			CHECK_STR(p->target, want[i].target);
 			CHECK_STR(p->fe_prog, want[i].fe);
 			CHECK(probes_consumer_prog(want[i].fe));
+			CHECK(probes_pm_prog(want[i].fe) == (want[i].id >= PROBE_FIRST_PM));
 		}
 		CHECK(!probes_consumer_prog("fe_event") && !probes_consumer_prog("fe_mcast_send"));
 		CHECK(!probes_consumers(&ps)); /* selected, not attached */
+		CHECK(!probes_pm(&ps));
+		/* the path-manager view needs the consumer view and the command probes */
+		for (int i = PROBE_FIRST_CONSUMER; i < PROBE_NR; i++)
+			ps.p[i].state = PROBE_ATTACHED;
+		CHECK(probes_consumers(&ps) && probes_pm(&ps));
+		ps.p[PROBE_CMD_END].state = PROBE_FAILED;
+		CHECK(probes_consumers(&ps) && !probes_pm(&ps));
+		ps.p[PROBE_CMD_END].state = PROBE_ATTACHED;
+		ps.p[PROBE_READ].state = PROBE_FAILED;
+		CHECK(!probes_consumers(&ps) && !probes_pm(&ps));
 	}
 	/* 6.1: the send path's end follows the send probe's target */
 	if (select_on2(KERNEL_6_1 | K_CONSUMERS, &ps, &ret, true)) {

@@ -136,6 +136,30 @@ static void add(struct fix *p, unsigned int type, enum evlat_status st, __u64 to
 	CHECK(p->rep.err == 0);
 }
 
+/* Two path managers' commands: one with its trigger and effect, one refused by the kernel */
+static void add_commands(struct fix *p)
+{
+	struct pm_command c = { .cmd = EVLAT_CMD_SUBFLOW_DESTROY,
+				.result = PMR_OK,
+				.have_token = true,
+				.token = 1,
+				.comm = "mptcpd",
+				.effect = PME_SEEN };
+
+	c.have_stage[PMS_REACTION] = c.have_stage[PMS_E2E] = c.have_stage[PMS_EFFECT] = true;
+	c.stage_ns[PMS_REACTION] = 1024; /* on an edge, in le="0.000001024" */
+	c.stage_ns[PMS_E2E] = 4000;
+	c.stage_ns[PMS_EFFECT] = 300;
+	report_command(&p->rep, &c);
+	c = (struct pm_command){ .cmd = EVLAT_CMD_ADD_ADDR,
+				 .result = PMR_ERROR,
+				 .err = -17,
+				 .comm = "pm \"x\"\\",
+				 .effect = PME_NOT_EXPECTED };
+	report_command(&p->rep, &c);
+	CHECK(p->rep.err == 0);
+}
+
 /* the case tests/data/prom/small.prom was computed for */
 static void small_case(struct fix *p)
 {
@@ -157,6 +181,8 @@ static void small_case(struct fix *p)
 		[PROBE_READ] = { .name = "read", .state = PROBE_ATTACHED, .misses = 1 },
 		[PROBE_LISTENERS] = { .name = "has_listeners", .state = PROBE_ATTACHED },
 		[PROBE_GONE] = { .name = "gone", .state = PROBE_MISSING },
+		[PROBE_CMD] = { .name = "cmd", .state = PROBE_ATTACHED },
+		[PROBE_CMD_END] = { .name = "cmd_end", .state = PROBE_ATTACHED },
 	};
 
 	fix_init(p);
@@ -169,6 +195,7 @@ static void small_case(struct fix *p)
 	add(p, 11, ST_NOT_DELIVERED, 0, 0, 0);
 	report_count(&p->rep, 10, ST_LOST_RINGBUF, 2); /* no latency: no histogram */
 	add(p, 200, ST_RECEIVED, 0, 0, 0);	       /* unknown type: its number */
+	add_commands(p);
 	/* a -i reset of the interval view changes nothing here */
 	report_reset_interval(&p->rep, 1);
 	p->info.nl_overruns = 3;

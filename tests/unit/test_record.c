@@ -32,6 +32,50 @@ static void test_layout(void)
 	CHECK(offsetof(struct evlat_record, msg.ino) == 80);
 	CHECK(offsetof(struct evlat_record, read.err) == 72);
 	CHECK(offsetof(struct evlat_record, read.comm) == 80);
+	/* a command's */
+	CHECK(offsetof(struct evlat_record, cmd.start_ns) == 48);
+	CHECK(offsetof(struct evlat_record, cmd.ino) == 56);
+	CHECK(offsetof(struct evlat_record, cmd.err) == 60);
+	CHECK(offsetof(struct evlat_record, cmd.seq) == 64);
+	CHECK(offsetof(struct evlat_record, cmd.addr_flags) == 68);
+	CHECK(offsetof(struct evlat_record, cmd.saddr) == 72);
+	CHECK(offsetof(struct evlat_record, cmd.daddr) == 76);
+	CHECK(offsetof(struct evlat_record, cmd.comm) == 80);
+}
+
+/* A path-manager command: what it named, its answer, who sent it; never a kernel address */
+static void test_format_cmd(void)
+{
+	struct evlat_record r = { .kind = EVLAT_K_CMD,
+				  .event = 11,
+				  .family = AF_INET,
+				  .sport = 10100,
+				  .dport = 40000,
+				  .flags = EVLAT_F_CMD_TOKEN | EVLAT_F_CMD_REMOTE,
+				  .cpu = 1,
+				  .pid = 7,
+				  .tid = 7,
+				  .netns = 9,
+				  .token = 0xa1b2c3d4,
+				  .ktime_ns = 200,
+				  .cmd = { .start_ns = 100, .ino = 31337, .err = -3, .seq = 4 } };
+	char buf[512];
+
+	inet_pton(AF_INET, "10.0.1.1", r.cmd.saddr);
+	inet_pton(AF_INET, "10.0.2.2", r.cmd.daddr);
+	memcpy(r.cmd.comm, "mptcpd", 7);
+	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "ktime=200 cpu=1 pid=7 tid=7 netns=9 kind=cmd cmd=11 token=0xa1b2c3d4 "
+		       "err=-3 seq=4 dump=0 start_ktime=100 sock_ino=31337 comm=mptcpd family=4 "
+		       "loc_id=0 sport=10100 saddr=10.0.1.1 flags=0x0 rem_id=0 dport=40000 "
+		       "daddr=10.0.2.2");
+	/* a dump of the endpoints: no token, no address */
+	r = (struct evlat_record){
+		.kind = EVLAT_K_CMD, .event = 3, .flags = EVLAT_F_CMD_DUMP, .cmd = { .err = -4 }
+	};
+	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "ktime=0 cpu=0 pid=0 tid=0 netns=0 kind=cmd cmd=3 err=-4 seq=0 dump=1 "
+		       "start_ktime=0 sock_ino=0 comm=?");
 }
 
 static struct evlat_record v4_event(void)
@@ -221,6 +265,7 @@ int main(void)
 	test_format_v6_announced();
 	test_format_listener_and_unknown();
 	test_format_netlink();
+	test_format_cmd();
 	test_malformed();
 	test_names();
 	return check_report("test_record");

@@ -195,8 +195,70 @@ static void test_failure_fields(void)
 	free(text);
 }
 
+/* A command: -t filters it, both views count it, its JSON line says all of it */
+static void test_commands(void)
+{
+	struct report_cfg cfg = { .json = true, .filter = { .token_set = true, .token = 7 } };
+	struct pm_command c = { .cmd = 10,
+				.result = PMR_ERROR,
+				.err = -101,
+				.have_token = true,
+				.token = 7,
+				.netns = 9,
+				.pid = 42,
+				.ino = 50,
+				.seq = 3,
+				.comm = "my \"pm\"",
+				.time_ns = 1000,
+				.end_ns = 1500,
+				.local = { .family = 2, .id = 6, .addr = { 10, 0, 2, 3 } },
+				.have_remote = true,
+				.remote = { .family = 2, .port = 10100, .addr = { 10, 0, 3, 2 } },
+				.have_trigger = true,
+				.trigger_event = 11,
+				.trigger_read_ns = 800,
+				.trigger_hook_ns = 600,
+				.effect = PME_NOT_EXPECTED };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct report r;
+
+	c.have_stage[PMS_REACTION] = c.have_stage[PMS_E2E] = true;
+	c.stage_ns[PMS_REACTION] = 200;
+	c.stage_ns[PMS_E2E] = 400;
+	report_init(&r, &cfg, f, 0);
+	report_command(&r, &c);
+	c.token = 8; /* another connection: filtered out */
+	report_command(&r, &c);
+	c.result = PMR_MAX; /* out of range: refused */
+	c.token = 7;
+	report_command(&r, &c);
+	fclose(f);
+	CHECK(r.total.npm == 1 && r.interval.npm == 1);
+	CHECK(r.total.pm[0]->result[PMR_ERROR] == 1 &&
+	      r.total.pm[0]->effect[PME_NOT_EXPECTED] == 1);
+	CHECK(r.total.pm[0]->stage[PMS_REACTION].count == 1);
+	CHECK_STR(text,
+		  "{\"type\":\"command\",\"command\":\"subflow_create\",\"cmd_id\":10,"
+		  "\"netns\":9,\"token\":\"0x00000007\",\"pid\":42,\"comm\":\"my \\\"pm\\\"\","
+		  "\"ino\":50,\"seq\":3,\"time_ns\":1000,\"duration_ns\":500,\"result\":\"error\","
+		  "\"error\":-101,\"local\":{\"family\":4,\"addr\":\"10.0.2.3\",\"id\":6,"
+		  "\"port\":0},\"remote\":{\"family\":4,\"addr\":\"10.0.3.2\",\"id\":0,"
+		  "\"port\":10100},\"trigger\":{\"event\":\"sub_closed\",\"read_ns\":800,"
+		  "\"hook_ns\":600},\"reaction_ns\":200,\"end_to_end_ns\":400,"
+		  "\"effect\":{\"status\":\"not_expected\"}}\n");
+	/* -i resets the interval's counts, keeps the (command, comm) */
+	report_reset_interval(&r, 10);
+	CHECK(r.interval.npm == 1 && r.interval.pm[0]->result[PMR_ERROR] == 0);
+	CHECK(r.total.pm[0]->result[PMR_ERROR] == 1);
+	free(text);
+	report_free(&r);
+}
+
 int main(void)
 {
+	test_commands();
 	test_views();
 	test_filters();
 	test_outputs();

@@ -23,6 +23,9 @@
 #               path manager (here: one monitor) already listens (against monitor1)
 #   evlat       mptcp-evlat -N evc (default mode, output to a file)
 #   evlat_all   mptcp-evlat -A -N evc
+#   evlat_nocmd mptcp-evlat -N evc --no-commands: without the probes on
+#               genl_rcv_msg() (the path manager's commands); the churn sends no
+#               generic netlink request, so against evlat: what they cost idle
 #   bpftrace    a naive kfunc printf one-liner, when the guest has bpftrace
 # and the subflow-heavy variant (--subflows: ADD_ADDR + join per connection)
 # without and with mptcp-evlat -N evc, and the same with failures
@@ -35,7 +38,10 @@
 # both sides alike; the median over the rounds is reported. Runs are short
 # (SECONDS_PER_RUN) for the same reason. Then the ring-buffer limit: churn
 # with mptcp-evlat --json and smaller rings (-r), .ringbuf_drops of the
-# summary, and paced churn (--rate) where a ring drops at full speed. The
+# summary, and paced churn (--rate) where a ring drops at full speed. The genl
+# phase: generic netlink requests of another family back to back (trafgen pm
+# --genl-flood, GETFAMILY), untraced, under evlat and under evlat_nocmd: what
+# the genl_rcv_msg() probes cost per request they leave at once. The
 # tracer's peak RSS is VmHWM of /proc/PID/status read just before each tracer
 # is stopped.
 #
@@ -140,6 +146,7 @@ observer_start() {
 		set -- "$1" "$2" -N evc --observe
 		;;
 	evlat_all) set -- "$1" "$2" -A -N evc ;;
+	evlat_nocmd) set -- "$1" "$2" -N evc --no-commands ;;
 	evlat_p16k) set -- "$1" "$2" -N evc --pending 16384 ;;
 	ring*) set -- "$1" "$2" -N evc --json -r "${1#ring}" ;;
 	bpftrace)
@@ -272,9 +279,9 @@ text_delivered() {
 }
 
 # --- phases -------------------------------------------------------------------
-TRACED="sink monitor1 monitor genl evlat evlat_nocons evlat_all mon_evlat observe_mon"
+TRACED="sink monitor1 monitor genl evlat evlat_nocons evlat_nocmd evlat_all mon_evlat observe_mon"
 [ -x $BPFTRACE ] && TRACED="$TRACED bpftrace"
-PHASES="ratios subflows failures ringbuf rss profile"
+PHASES="ratios subflows failures genl ringbuf rss profile"
 
 # bracketed VARIANT ROUND CFG...: none, then each CFG followed by none again: every
 # traced run has an untraced run just before and just after it
@@ -334,7 +341,7 @@ phase_ratios() {
 	# the kernel builds and multicasts events only while someone listens: each
 	# observer against the floor (sink) and against one monitor in evc (same
 	# round, ratio of ratios; 1: costs no more than that reference)
-	for ref in sink monitor1 monitor; do
+	for ref in sink monitor1 monitor evlat_nocmd; do
 		[ -s $W/rr.$ref.plain ] || continue
 		for cfg in $TRACED; do
 			if [ "$cfg" = $ref ] || [ ! -s $W/rr."$cfg".plain ]; then continue; fi
@@ -402,6 +409,55 @@ phase_failures_exact() {
 	report bench_failures_ringbuf_drops "${drops:-?}"
 	[ "$mon" -gt 0 ] && [ "$got" -eq "$mon" ] && [ "$lost" -eq 0 ] && [ "${drops:-1}" -eq 0 ]
 	check_rc bench_failures_exact $?
+}
+
+# genl_run CONFIG TAG: generic netlink requests for SECONDS_PER_RUN under CONFIG's observer;
+# appends "genl CONFIG RATE ROUND" to $W/seq, as churn_run does for churn
+genl_run() {
+	if ! observer_start "$1" "$2"; then
+		observer_stop "$1" "$2"
+		incomplete=$((incomplete + 1))
+		return 1
+	fi
+	$BIN/trafgen pm --client-netns "$(ns_path evc)" --genl-flood "$SECONDS_PER_RUN" \
+		>$W/"$2".genl 2>&1
+	trc=$?
+	observer_stop "$1" "$2"
+	orc=$?
+	rate=$(sed -n 's/^genl .* rate=\([0-9.]*\)\/s$/\1/p' $W/"$2".genl)
+	say "$2: $(cat $W/"$2".genl)"
+	if [ $trc -ne 0 ] || [ $orc -ne 0 ] || [ -z "$rate" ]; then
+		incomplete=$((incomplete + 1))
+		return 1
+	fi
+	echo "genl $1 $rate ${2##*.}" >>$W/seq
+	echo "$rate" >>$W/rates."$1".genl
+}
+
+# Requests of another family under the command probes, without them, untraced: each traced
+# run between two untraced ones, as in the ratios phase
+phase_genl() {
+	r=1
+	while [ $r -le "$REPS" ]; do
+		genl_run none none.genl.$r.0
+		slot=1
+		for cfg in evlat evlat_nocmd; do
+			genl_run $cfg $cfg.genl.$r
+			genl_run none none.genl.$r.$slot
+			slot=$((slot + 1))
+		done
+		r=$((r + 1))
+	done
+	report bench_genl_rate_none "$(median $W/rates.none.genl)"
+	for cfg in evlat evlat_nocmd; do
+		ratios genl $cfg >$W/rr.$cfg.genl
+		cut -d' ' -f2 $W/rr.$cfg.genl >$W/ratios.$cfg.genl
+		report bench_genl_ratio_$cfg "$(median $W/ratios.$cfg.genl)"
+		report bench_genl_ratio_${cfg}_runs "$(runs $W/ratios.$cfg.genl)"
+	done
+	over $W/rr.evlat.genl $W/rr.evlat_nocmd.genl >$W/ratios.evlat.genl.vs
+	report bench_genl_ratio_evlat_vs_nocmd "$(median $W/ratios.evlat.genl.vs)"
+	report bench_genl_ratio_evlat_vs_nocmd_runs "$(runs $W/ratios.evlat.genl.vs)"
 }
 
 # ring_run KIB NAME [TRAFGEN FLAGS]: one churn under mptcp-evlat -N evc --json -r KIB;
@@ -503,6 +559,7 @@ $BIN/trafgen --server-netns "$(ns_path evs)" --client-netns "$(ns_path evc)" \
 say "warm-up: $(cat $W/warmup.churn)"
 want_phase ratios && phase_ratios
 want_phase failures && phase_failures_exact
+want_phase genl && phase_genl
 t1=$(date +%s)
 want_phase ringbuf && phase_ringbuf
 # the peak RSS with --pending 16384 given explicitly (the default since it was measured here)

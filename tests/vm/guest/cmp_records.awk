@@ -67,8 +67,8 @@ function key(line) {
 	return line
 }
 $1 !~ /^ktime=/ { next }
-# the consumer records: fentry/fexit only, the --kprobes tracer has none
-/ kind=(queued|overrun|read|nolistener|gone) / { next }
+# the consumer and command records: fentry/fexit only, the --kprobes tracer has none
+/ kind=(queued|overrun|read|nolistener|gone|cmd) / { next }
 {
 	side = FILENAME == ARGV[1] ? "a" : "b"
 	# a TCP state the kernel does not have: the read itself is wrong (send records have no
