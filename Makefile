@@ -108,7 +108,7 @@ SH_SRCS = $(shell tests/lint/shell-scripts)
 
 .DELETE_ON_ERROR:
 .PHONY: all deps test test-unit test-host vmtest vmlinux format lint clean bench install \
-	uninstall soak tools
+	uninstall soak tools cross-arm64 test-own-kernel
 
 ifeq ($(CROSS_COMPILE),)
 all: $(BIN) $(OUT)/static/$(BIN) $(OUT)/static/trafgen
@@ -196,8 +196,26 @@ test-unit: $(UNIT_TESTS)
 test-host: all tools
 	$(Q)tests/host/run
 
-vmtest: all
-	$(Q)tests/vm/run
+# make vmtest: the kernel matrix (its arm64 kernel needs make ARCH=arm64: built here too);
+# make vmtest KERNEL=bzImage-or-Image [MODULES=dir]: your own kernel (tests/vm/README.md)
+ifeq ($(KERNEL),)
+VMTEST_ARGS :=
+VMTEST_ARM64 := $(filter x86,$(HOST_ARCH))
+else
+VMTEST_ARGS := --kernel $(KERNEL) $(if $(MODULES),--modules $(MODULES))
+# an arm64 Image says "ARM\x64" at 0x38
+VMTEST_ARM64 := $(if $(filter 41524d64,$(shell od -An -j56 -N4 -tx1 $(KERNEL) 2>/dev/null | tr -d ' ')),$(filter x86,$(HOST_ARCH)))
+endif
+
+vmtest: all $(if $(VMTEST_ARM64),cross-arm64)
+	$(Q)tests/vm/run $(VMTEST_ARGS)
+
+cross-arm64:
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 OUT=build/arm64 all
+
+# the own-kernel path of make vmtest, accepted and refused (tests/vm/own_kernel.sh)
+test-own-kernel: all cross-arm64
+	$(Q)tests/vm/own_kernel.sh
 
 test: test-unit test-host vmtest
 
