@@ -26,11 +26,22 @@ PKGS=(
 FOREIGN_ARCH=arm64
 FOREIGN_PKGS=(libbpf-dev libelf-dev zlib1g-dev libmnl-dev libmicrohttpd-dev)
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
+NATIVE_ARCH=$(dpkg --print-architecture)
+
+# installed PKG ARCH...: PKG is installed for one of ARCH ("all" for architecture-independent
+# packages); with a foreign architecture a package may be listed once per architecture
+installed() {
+	local p=$1
+	shift
+	dpkg-query -W -f='${Status} ${Architecture}\n' "$p" 2>/dev/null |
+		grep -Eq "^install ok installed ($(IFS='|'; echo "$*"))$"
+}
 
 missing=()
-for p in "${PKGS[@]}"; do installed "$p" || missing+=("$p"); done
-for p in "${FOREIGN_PKGS[@]}"; do installed "$p:$FOREIGN_ARCH" || missing+=("$p:$FOREIGN_ARCH"); done
+for p in "${PKGS[@]}"; do installed "$p" "$NATIVE_ARCH" all || missing+=("$p"); done
+for p in "${FOREIGN_PKGS[@]}"; do
+	installed "$p" "$FOREIGN_ARCH" || missing+=("$p:$FOREIGN_ARCH")
+done
 if ((${#missing[@]} == 0)); then
 	echo "deps: all $((${#PKGS[@]} + ${#FOREIGN_PKGS[@]})) packages present"
 	exit 0
