@@ -5,6 +5,7 @@
 # kernel occurs. A second tracer with --kprobes runs beside it: its records, which read kernel
 # memory with bpf_probe_read_kernel(), must equal the fentry ones (direct reads) in every field
 # that cannot change between the two probes of one call (tests/vm/guest/cmp_records.awk).
+
 phase_run() {
 	"$BIN/mptcp-evlat" --records >"$W/records.txt" 2>"$W/evlat.err" &
 	tracer=$!
@@ -34,6 +35,10 @@ phase_run() {
 	# No MPTCP socket left: no probe can fire any more, so the two tracers, stopped one
 	# after the other, have seen the same calls (cmp_records.awk accepts the rest as late).
 	settle
+	# calls a program did not run for: the kernel skips a program already running on that CPU
+	# (fentry: migrate_disable() only, a preempted program blocks the next call on that CPU)
+	miss_a=$(prog_misses $tracer) miss_b=$(prog_misses $tracer_kp)
+	report records_recursion_misses "fentry=$miss_a,kprobe=$miss_b"
 	stop $tracer
 	check_rc tracer_exit $?
 	stop $tracer_kp
@@ -47,7 +52,8 @@ phase_run() {
 
 	awk -f "$GUEST/check_expect.awk" "$W/expect.txt" "$W/records.txt"
 	check_rc records_match_expect $?
-	awk -f "$GUEST/cmp_records.awk" "$W/records.txt" "$W/records_kp.txt" >"$W/records.cmp"
+	awk -v miss_a="$miss_a" -v miss_b="$miss_b" -f "$GUEST/cmp_records.awk" \
+		"$W/records.txt" "$W/records_kp.txt" >"$W/records.cmp"
 	rc=$?
 	report records_kprobe_cmp "$(head -n 1 "$W/records.cmp" | tr ' ' ',')"
 	[ $rc -eq 0 ] || tail -n +2 "$W/records.cmp" | head -n 20
