@@ -62,10 +62,13 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -I$(VMLINUX_D
 	-Wall -Werror -Wno-unused-function -mcpu=v3 \
 	-fms-extensions -Wno-microsoft-anon-tag
 
-LIBS := $(shell $(PKG_CONFIG) --libs libbpf libmnl libmicrohttpd 2>/dev/null || echo -lbpf -lelf -lz -lmnl -lmicrohttpd)
+LIBS := $(shell $(PKG_CONFIG) --libs libbpf libmnl libmicrohttpd gnutls yaml-0.1 libcrypt 2>/dev/null || \
+	echo -lbpf -lelf -lz -lmnl -lmicrohttpd -lgnutls -lyaml -lcrypt) -lpthread
 # For guests: libbpf, libelf and zlib linked statically; bookworm ships no
-# libmnl.a, so libmnl and libc stay dynamic and tests/vm copies them along.
-STATIC_LIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lmnl -lmicrohttpd
+# libmnl.a, so libmnl and libc stay dynamic and tests/vm copies them along,
+# as it does --web-config's libraries (GnuTLS, libyaml, libxcrypt).
+STATIC_LIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -lmnl -lmicrohttpd -lgnutls -lyaml -lcrypt \
+	-lpthread
 
 ifeq ($(SAN),1)
 EVLAT_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -110,11 +113,12 @@ SH_SRCS = $(shell tests/lint/shell-scripts)
 .PHONY: all deps test test-unit test-host vmtest vmlinux format lint clean bench install \
 	uninstall soak tools cross-arm64 test-own-kernel
 
+GUEST_BINS := $(OUT)/static/$(BIN) $(OUT)/static/trafgen $(OUT)/static/genl_listen
 ifeq ($(CROSS_COMPILE),)
-all: $(BIN) $(OUT)/static/$(BIN) $(OUT)/static/trafgen
+all: $(BIN) $(GUEST_BINS)
 else
 # a cross build makes what a guest of that architecture runs, not ./mptcp-evlat
-all: $(OUT)/static/$(BIN) $(OUT)/static/trafgen
+all: $(GUEST_BINS)
 endif
 
 # --- BPF object and skeleton -------------------------------------------------
@@ -159,6 +163,12 @@ $(OUT)/static/trafgen: $(TRAFGEN_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(call msg,LINK,$@)
 	$(Q)$(LINK) -static -o $@
+
+# a reading subscriber for the guest suite's consumer phases; libmnl dynamic, as the loader's
+$(OUT)/static/genl_listen: $(OUT)/tools/genl_listen.o $(CORE_LIB)
+	$(Q)mkdir -p $(@D)
+	$(call msg,LINK,$@)
+	$(Q)$(LINK) $(STATIC_LIBS) -lm -o $@
 
 # unit tests, tools and benchmarks: one object each, linked against the core archive
 $(OUT)/tests/%.o: tests/unit/%.c | $(OUT)/evlat.skel.h
@@ -233,9 +243,12 @@ $(OUT)/bench/bench_rss: $(OUT)/bench/bench_rss.o $(CORE_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(LINK) -lm -o $@
 
-# 10 minutes of churn in one trixie guest, the tracer's RSS sampled (tests/vm/guest/soak.sh)
+# 10 minutes of churn with failures in one trixie guest, the tracer's RSS sampled and its
+# delivered count checked against ip mptcp monitor (tests/vm/guest/soak.sh); SOAK_SECONDS=N
+# for another length
 soak: all
-	$(Q)tests/vm/run --suite trixie --suite-script tests/vm/guest/soak.sh --timeout 900
+	$(Q)EVLAT_VM_APPEND="$(if $(SOAK_SECONDS),evlat.soak_seconds=$(SOAK_SECONDS))" \
+		tests/vm/run --suite trixie --suite-script tests/vm/guest/soak.sh --timeout 900
 
 # BENCH_FLAGS: --wallclock (the host's clock instead of QEMU's instruction-counted one),
 # --no-vm, --suite SUITE

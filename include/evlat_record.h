@@ -2,7 +2,7 @@
 /*
  * The one record that crosses the BPF ring buffer, shared by bpf/ and src/.
  *
- * Rules (see STYLE.md): fixed-width integers only, the kind tag first,
+ * Rules: fixed-width integers only, the kind tag first,
  * padding written out, size asserted on both sides. No long, bool or
  * pointers: the BPF target and the host must agree byte for byte.
  */
@@ -18,24 +18,37 @@
 /* Which kernel function produced the record. */
 enum evlat_kind {
 	EVLAT_K_NONE = 0,
-	EVLAT_K_EVENT = 1,     /* mptcp_event(type, msk, ssk, gfp) */
-	EVLAT_K_ANNOUNCED = 2, /* mptcp_event_addr_announced(ssk, info) */
-	EVLAT_K_REMOVED = 3,   /* mptcp_event_addr_removed(msk, id) */
-	EVLAT_K_CLOSE_SSK = 4, /* mptcp_close_ssk(sk, ssk, subflow) */
-	EVLAT_K_LISTENER = 5,  /* mptcp_event_pm_listener(ssk, event), 6.2+ */
-	EVLAT_K_SEND = 6,      /* the event's message reaches the multicast send path */
+	EVLAT_K_EVENT = 1,	 /* mptcp_event(type, msk, ssk, gfp) */
+	EVLAT_K_ANNOUNCED = 2,	 /* mptcp_event_addr_announced(ssk, info) */
+	EVLAT_K_REMOVED = 3,	 /* mptcp_event_addr_removed(msk, id) */
+	EVLAT_K_CLOSE_SSK = 4,	 /* mptcp_close_ssk(sk, ssk, subflow) */
+	EVLAT_K_LISTENER = 5,	 /* mptcp_event_pm_listener(ssk, event), 6.2+ */
+	EVLAT_K_SEND = 6,	 /* the event's message reaches the multicast send path */
+	EVLAT_K_QUEUED = 7,	 /* __netlink_sendskb(): one subscriber's socket got it */
+	EVLAT_K_OVERRUN = 8,	 /* netlink_overrun(): one subscriber's socket was full */
+	EVLAT_K_READ = 9,	 /* skb_recv_datagram() returned it (or -ENOBUFS) to a process */
+	EVLAT_K_NOLISTENER = 10, /* netlink_has_listeners() said no: the event was not built */
+	EVLAT_K_GONE = 11,	 /* netlink_release(): a subscriber's socket closed */
 	EVLAT_K_MAX,
 };
 
-/* Slots of the per-CPU drop counters: hook records by event type, then send records */
+/*
+ * Slots of the per-CPU drop counters: hook records by event type, send
+ * records by event type, then the netlink-side records by kind.
+ */
 #define EVLAT_DROP_SEND	 256
-#define EVLAT_DROP_SLOTS 512
+#define EVLAT_DROP_KIND	 512
+#define EVLAT_DROP_SLOTS (EVLAT_DROP_KIND + 16)
 
 /* Bits of evlat_record.flags */
 #define EVLAT_F_HAVE_SSK	 (1u << 0) /* addresses/ports come from a subflow */
 #define EVLAT_F_CLOSE_EVENT_DONE (1u << 1) /* subflow->close_event_done was set */
 #define EVLAT_F_HAVE_CLOSE_DONE	 (1u << 2) /* kernel has close_event_done (2024+) */
 #define EVLAT_F_REQUEST_BKUP	 (1u << 3) /* subflow->request_bkup was set */
+#define EVLAT_F_NO_ENOBUFS	 (1u << 4) /* the socket set NETLINK_NO_ENOBUFS */
+
+/* Event numbers are a u8 on the wire (the genl command). */
+#define EVLAT_EVENT_TYPES 256
 
 /* Subset of upstream enum mptcp_event_type (include/uapi/linux/mptcp.h). */
 #define EVLAT_EV_CREATED	  1
@@ -48,6 +61,32 @@ enum evlat_kind {
 #define EVLAT_EV_SUB_PRIORITY	  13
 #define EVLAT_EV_LISTENER_CREATED 15
 #define EVLAT_EV_LISTENER_CLOSED  16
+
+/*
+ * The netlink side of one event message (send, queued, overrun, no_listener,
+ * gone records). Kernel addresses are only identities here: never read back.
+ */
+struct evlat_msg {
+	__u64 sock;    /* the receiving socket (queued, overrun, gone) */
+	__u64 skb;     /* the message's sk_buff (send, queued) */
+	__u64 bcast;   /* the broadcast it belongs to (send, queued, overrun); 0: unknown */
+	__u64 hook_ns; /* ktime of the hook that built it (send, no_listener); 0: unknown */
+	__u32 ino;     /* the receiving socket's inode, as /proc/net/netlink shows it */
+	__u32 portid;  /* its netlink port id */
+	__u32 rmem;    /* its receive queue in bytes (queued: after, overrun: as found) */
+	__u32 rcvbuf;  /* its receive buffer */
+};
+
+/* A read record: a process took one message off its socket (or learned of an overrun) */
+struct evlat_read {
+	__u64 sock;
+	__u64 skb; /* the message read; 0 with err */
+	__u32 ino;
+	__u32 portid;
+	__s32 err; /* -ENOBUFS when the read reported an overrun instead */
+	__u32 pad;
+	char comm[16]; /* the reading thread's comm */
+};
 
 struct evlat_record {
 	__u8 kind;	/* enum evlat_kind; always first */
@@ -67,10 +106,20 @@ struct evlat_record {
 	__u8 flags;  /* EVLAT_F_* */
 	__u8 pad[3];
 	__u64 ktime_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u8 saddr[16]; /* IPv4 in the first 4 bytes, or IPv6 */
-	__u8 daddr[16];
+	__u32 pid;	/* the current task's process (tgid) */
+	__u32 tid;	/* and thread */
+	union {
+		struct {		/* hook records */
+			__u8 saddr[16]; /* IPv4 in the first 4 bytes, or IPv6 */
+			__u8 daddr[16];
+		};
+		struct evlat_msg msg;	/* send, queued, overrun, no_listener, gone */
+		struct evlat_read read; /* read */
+	};
 };
 
-_Static_assert(sizeof(struct evlat_record) == 72, "evlat_record layout changed");
+_Static_assert(sizeof(struct evlat_msg) == 48, "evlat_msg layout changed");
+_Static_assert(sizeof(struct evlat_read) == 48, "evlat_read layout changed");
+_Static_assert(sizeof(struct evlat_record) == 96, "evlat_record layout changed");
 
 #endif /* EVLAT_RECORD_H */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "correlate.h"
 
 #define NIL UINT32_MAX
@@ -95,41 +96,7 @@ static bool key_eq(const struct corr_entry *e, __u32 netns, __u8 event, __u32 to
 	return e->netns == netns && e->res.event == event && e->token == token;
 }
 
-/* An address reduced to one spelling: IPv4-mapped IPv6 becomes IPv4. */
-struct norm_addr {
-	__u8 family;
-	__u8 a[16];
-};
-
-static void addr_norm(struct norm_addr *n, __u8 family, const __u8 *a)
-{
-	static const __u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	memset(n, 0, sizeof(*n));
-	if (family == AF_INET6 && !memcmp(a, v4mapped, sizeof(v4mapped))) {
-		n->family = AF_INET;
-		memcpy(n->a, a + 12, 4);
-	} else if (family == AF_INET) {
-		n->family = AF_INET;
-		memcpy(n->a, a, 4);
-	} else {
-		n->family = family;
-		memcpy(n->a, a, 16);
-	}
-}
-
-static bool addr_eq(__u8 rfam, const __u8 *ra, __u8 nfam, const __u8 *na)
-{
-	struct norm_addr x, y;
-
-	addr_norm(&x, rfam, ra);
-	addr_norm(&y, nfam, na);
-	return !memcmp(&x, &y, sizeof(x));
-}
-
 /* The fields that tell apart two events of one (netns, type, token). */
-enum { M_SADDR = 1, M_DADDR = 2, M_SPORT = 4, M_DPORT = 8, M_REM_ID = 16 };
-
 static unsigned int ident_fields(__u8 event)
 {
 	switch (event) {
@@ -138,41 +105,58 @@ static unsigned int ident_fields(__u8 event)
 	case EVLAT_EV_SUB_ESTABLISHED:
 	case EVLAT_EV_SUB_CLOSED:
 	case EVLAT_EV_SUB_PRIORITY:
-		return M_SADDR | M_DADDR | M_SPORT | M_DPORT;
+		return CORR_F_SADDR | CORR_F_DADDR | CORR_F_SPORT | CORR_F_DPORT;
 	case EVLAT_EV_ANNOUNCED:
-		return M_REM_ID | M_DADDR;
+		return CORR_F_REM_ID | CORR_F_DADDR;
 	case EVLAT_EV_REMOVED:
-		return M_REM_ID;
+		return CORR_F_REM_ID;
 	case EVLAT_EV_LISTENER_CREATED:
 	case EVLAT_EV_LISTENER_CLOSED:
-		return M_SADDR | M_SPORT;
+		return CORR_F_SADDR | CORR_F_SPORT;
 	default:
 		return 0; /* CLOSED and unknown types: the token says it all */
 	}
 }
 
 /*
- * Compare each identifying field that both sides carry: a record has
- * addresses and ports when it has a family; a message, per attribute.
+ * The identifying fields both sides carry (a record has addresses and ports
+ * when it has a family; a message, per attribute) into *@cmp, and those of
+ * them that differ, as the return value.
  */
-static bool fields_match(const struct evlat_record *r, const struct nl_event *ev)
+static unsigned int fields_differ(const struct evlat_record *r, const struct nl_event *ev,
+				  unsigned int *cmp)
 {
-	unsigned int m = ident_fields(r->event), p = ev->present;
+	unsigned int m = ident_fields(r->event), p = ev->present, c = 0, d = 0;
 	bool addrs = r->family != 0;
 
-	if ((m & M_REM_ID) && (p & NLE_REM_ID) && r->rem_id != ev->rem_id)
-		return false;
-	if ((m & M_SADDR) && addrs && (p & NLE_SADDR) &&
-	    !addr_eq(r->family, r->saddr, ev->family, ev->saddr))
-		return false;
-	if ((m & M_DADDR) && addrs && (p & NLE_DADDR) &&
-	    !addr_eq(r->family, r->daddr, ev->family, ev->daddr))
-		return false;
-	if ((m & M_SPORT) && addrs && (p & NLE_SPORT) && r->sport != ev->sport)
-		return false;
-	if ((m & M_DPORT) && addrs && (p & NLE_DPORT) && r->dport != ev->dport)
-		return false;
-	return true;
+	if ((m & CORR_F_REM_ID) && (p & NLE_REM_ID)) {
+		c |= CORR_F_REM_ID;
+		d |= r->rem_id != ev->rem_id ? CORR_F_REM_ID : 0;
+	}
+	if ((m & CORR_F_SADDR) && addrs && (p & NLE_SADDR)) {
+		c |= CORR_F_SADDR;
+		d |= !addr_eq(r->family, r->saddr, ev->family, ev->saddr) ? CORR_F_SADDR : 0;
+	}
+	if ((m & CORR_F_DADDR) && addrs && (p & NLE_DADDR)) {
+		c |= CORR_F_DADDR;
+		d |= !addr_eq(r->family, r->daddr, ev->family, ev->daddr) ? CORR_F_DADDR : 0;
+	}
+	if ((m & CORR_F_SPORT) && addrs && (p & NLE_SPORT)) {
+		c |= CORR_F_SPORT;
+		d |= r->sport != ev->sport ? CORR_F_SPORT : 0;
+	}
+	if ((m & CORR_F_DPORT) && addrs && (p & NLE_DPORT)) {
+		c |= CORR_F_DPORT;
+		d |= r->dport != ev->dport ? CORR_F_DPORT : 0;
+	}
+	if (cmp)
+		*cmp = c;
+	return d;
+}
+
+static bool fields_match(const struct evlat_record *r, const struct nl_event *ev)
+{
+	return !fields_differ(r, ev, NULL);
 }
 
 static void ent_release(struct correlator *c, __u32 i)
@@ -203,6 +187,9 @@ static void report(struct correlator *c, __u32 i, enum corr_status status)
 		break;
 	case CORR_EVICTED:
 		c->st.evicted++;
+		break;
+	case CORR_SENT:
+		c->st.sent++;
 		break;
 	}
 	if (c->opts.cb)
@@ -303,25 +290,55 @@ static void add_hook(struct correlator *c, const struct evlat_record *r, __u64 n
 	pair_done(c, i, now_ns);
 }
 
-static void add_send(struct correlator *c, const struct evlat_record *r)
+/* The pending hook record (E_HOOK, or E_MATCHED with @matched) a send or no-listener record is for */
+static __u32 find_hook(const struct correlator *c, const struct evlat_record *r, __u64 hook_ns,
+		       bool matched)
 {
-	__u32 i = c->buckets[key_bucket(c, r->netns, r->event, r->token)].head;
+	__u32 i = c->buckets[key_bucket(c, r->netns, r->event, r->token)].head, oldest = NIL;
 
 	for (; i != NIL; i = c->ents[i].lk[LK_HASH].next) {
-		struct corr_entry *e = &c->ents[i];
+		const struct corr_entry *e = &c->ents[i];
 
-		if ((e->state == E_HOOK || e->state == E_MATCHED) && !e->res.have_send &&
-		    key_eq(e, r->netns, r->event, r->token) && e->res.hook.ktime_ns <= r->ktime_ns)
-			break;
+		if ((e->state != E_HOOK && (!matched || e->state != E_MATCHED)) ||
+		    e->res.have_send || !key_eq(e, r->netns, r->event, r->token) ||
+		    e->res.hook.ktime_ns > r->ktime_ns)
+			continue;
+		if (hook_ns && e->res.hook.ktime_ns == hook_ns)
+			return i; /* the BPF side saw which hook it was */
+		if (oldest == NIL)
+			oldest = i;
 	}
+	return oldest;
+}
+
+static void add_send(struct correlator *c, const struct evlat_record *r)
+{
+	__u32 i = find_hook(c, r, r->msg.hook_ns, true);
+	struct corr_entry *e;
+
 	if (i == NIL) {
 		c->st.orphan_send++;
 		return;
 	}
-	c->ents[i].res.have_send = true;
-	c->ents[i].res.send_ns = r->ktime_ns;
-	if (c->ents[i].state == E_MATCHED)
+	e = &c->ents[i];
+	e->res.have_send = true;
+	e->res.send_ns = r->ktime_ns;
+	e->res.bcast = r->msg.bcast;
+	if (e->state == E_MATCHED)
 		report(c, i, CORR_DELIVERED);
+	else if (c->opts.no_nl)
+		report(c, i, CORR_SENT);
+}
+
+/* The hook's sender found no subscriber anywhere: no message, no send record will come */
+static void add_nolistener(struct correlator *c, const struct evlat_record *r)
+{
+	__u32 i = find_hook(c, r, r->msg.hook_ns, false);
+
+	if (i == NIL || c->ents[i].res.hook.ktime_ns != r->msg.hook_ns)
+		return;
+	c->ents[i].res.no_listener = true;
+	report(c, i, CORR_NOT_DELIVERED);
 }
 
 void corr_add_record(struct correlator *c, const struct evlat_record *r, __u64 now_ns)
@@ -335,6 +352,9 @@ void corr_add_record(struct correlator *c, const struct evlat_record *r, __u64 n
 		break;
 	case EVLAT_K_SEND:
 		add_send(c, r);
+		break;
+	case EVLAT_K_NOLISTENER:
+		add_nolistener(c, r);
 		break;
 	default:
 		break; /* CLOSE_SSK tells no event apart; unknown kinds are not ours */
@@ -378,9 +398,66 @@ static void drain_ready(struct correlator *c, __u64 now_ns, bool all)
 	}
 }
 
-static void report_expired(struct correlator *c, __u32 i)
+/*
+ * The entry of the other side that entry @i may still be paired with (the
+ * identity rule in correlate.h): same key, at most one identifying field
+ * differing, the fewest first, then the oldest. *@differs gets the fields.
+ */
+static __u32 find_loose(const struct correlator *c, __u32 i, unsigned int *differs)
 {
-	report(c, i, c->ents[i].state == E_HOOK ? CORR_NOT_DELIVERED : CORR_UNMATCHED_NL);
+	const struct corr_entry *e = &c->ents[i];
+	__u8 other = e->state == E_HOOK ? E_NL : E_HOOK;
+	__u32 j = c->buckets[e->bucket].head, best = NIL;
+	int best_n = 2;
+
+	for (; j != NIL; j = c->ents[j].lk[LK_HASH].next) {
+		const struct corr_entry *o = &c->ents[j];
+		const struct corr_entry *h = other == E_HOOK ? o : e, *n = other == E_HOOK ? e : o;
+		unsigned int d;
+		int nd;
+
+		if (o->state != other || !key_eq(o, e->netns, e->res.event, e->token) ||
+		    h->res.hook.ktime_ns > n->res.nl.recv_ns)
+			continue;
+		d = fields_differ(&h->res.hook, &n->res.nl, NULL);
+		nd = __builtin_popcount(d);
+		if (nd < best_n) {
+			best = j;
+			best_n = nd;
+			*differs = d;
+		}
+	}
+	return best;
+}
+
+/* Pair hook entry @h with netlink entry @n, one field apart: @n's event moves into @h. */
+static void pair_loose(struct correlator *c, __u32 h, __u32 n, unsigned int differs, __u64 now_ns,
+		       bool flush)
+{
+	struct corr_entry *e = &c->ents[h];
+
+	e->res.nl = c->ents[n].res.nl;
+	e->res.have_nl = true;
+	e->res.differs = differs;
+	ent_release(c, n);
+	c->st.loose++;
+	if (flush)
+		report(c, h, CORR_DELIVERED);
+	else
+		pair_done(c, h, now_ns);
+}
+
+static void report_expired(struct correlator *c, __u32 i, __u64 now_ns, bool flush)
+{
+	unsigned int differs = 0;
+	__u32 j = find_loose(c, i, &differs);
+
+	if (j != NIL && c->ents[i].state == E_HOOK)
+		pair_loose(c, i, j, differs, now_ns, flush);
+	else if (j != NIL)
+		pair_loose(c, j, i, differs, now_ns, flush);
+	else
+		report(c, i, c->ents[i].state == E_HOOK ? CORR_NOT_DELIVERED : CORR_UNMATCHED_NL);
 }
 
 /*
@@ -396,7 +473,7 @@ void corr_expire(struct correlator *c, __u64 now_ns)
 
 		if (now_ns <= t || now_ns - t <= c->opts.timeout_ns)
 			break;
-		report_expired(c, c->age.head);
+		report_expired(c, c->age.head, now_ns, false);
 	}
 }
 
@@ -404,7 +481,7 @@ void corr_flush(struct correlator *c)
 {
 	drain_ready(c, 0, true);
 	while (c->age.head != NIL)
-		report_expired(c, c->age.head);
+		report_expired(c, c->age.head, 0, true);
 }
 
 void corr_get_stats(const struct correlator *c, struct corr_stats *st)

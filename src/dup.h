@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Duplicate events: a second CLOSED for a connection, or a second SUB_CLOSED
- * for a subflow (the bug fixed upstream in early 2026, KERNELS.md). A later
+ * for a subflow (the bug fixed upstream in early 2026, doc/kernel-notes.md). A later
  * CREATED / SUB_ESTABLISHED with the same key starts a new life for it, so
  * token and port reuse are not duplicates.
  */

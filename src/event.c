@@ -1,23 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "event.h"
-
-static const __u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-/* IPv4-mapped IPv6 -> IPv4, as the kernel's netlink events report them. */
-static void put_addr(__u8 dst[16], const __u8 src[16], int family, int *out_family)
-{
-	memset(dst, 0, 16);
-	if (family == AF_INET6 && !memcmp(src, v4mapped, 12)) {
-		memcpy(dst, src + 12, 4);
-		*out_family = AF_INET;
-	} else {
-		memcpy(dst, src, family == AF_INET ? 4 : 16);
-		*out_family = family;
-	}
-}
 
 static void from_hook(const struct evlat_record *r, struct evlat_event *ev)
 {
@@ -30,8 +17,8 @@ static void from_hook(const struct evlat_record *r, struct evlat_event *ev)
 	if (r->family == AF_INET || r->family == AF_INET6) {
 		ev->have_saddr = r->flags & EVLAT_F_HAVE_SSK;
 		ev->have_daddr = r->kind != EVLAT_K_LISTENER;
-		put_addr(ev->saddr, r->saddr, r->family, &fam);
-		put_addr(ev->daddr, r->daddr, r->family, &fam);
+		addr_norm(r->family, r->saddr, ev->saddr);
+		fam = addr_norm(r->family, r->daddr, ev->daddr);
 		ev->family = fam == AF_INET ? 4 : 6;
 		ev->sport = r->sport;
 		ev->dport = r->dport;
@@ -55,8 +42,8 @@ static void from_nl(const struct nl_event *nl, struct evlat_event *ev)
 	ev->have_saddr = nl->present & NLE_SADDR;
 	ev->have_daddr = nl->present & NLE_DADDR;
 	if (ev->have_saddr || ev->have_daddr) {
-		put_addr(ev->saddr, nl->saddr, nl->family, &fam);
-		put_addr(ev->daddr, nl->daddr, nl->family, &fam);
+		addr_norm(nl->family, nl->saddr, ev->saddr);
+		fam = addr_norm(nl->family, nl->daddr, ev->daddr);
 		ev->family = fam == AF_INET ? 4 : 6;
 	} else if (nl->present & NLE_FAMILY) {
 		ev->family = nl->family == AF_INET ? 4 : 6;
@@ -67,6 +54,12 @@ static void from_nl(const struct nl_event *nl, struct evlat_event *ev)
 	ev->have_ids = ev->have_loc_id || (nl->present & NLE_REM_ID);
 	ev->loc_id = nl->loc_id;
 	ev->rem_id = nl->rem_id;
+	ev->have_error = nl->present & NLE_ERROR;
+	ev->error = nl->error;
+	/* the kernel puts both or neither (mptcp_event_sub_closed(), reset_seen) */
+	ev->have_reset = nl->present & (NLE_RESET_REASON | NLE_RESET_FLAGS);
+	ev->reset_reason = nl->reset_reason;
+	ev->reset_flags = nl->reset_flags;
 }
 
 void event_from_nl(const struct nl_event *nl, __u32 netns, struct evlat_event *ev)
@@ -89,7 +82,7 @@ void event_from_nl(const struct nl_event *nl, __u32 netns, struct evlat_event *e
 /*
  * Whether the sender allocates without sleeping. ANNOUNCED and REMOVED take
  * no gfp argument: pm_netlink.c allocates them with GFP_ATOMIC; the listener
- * events with GFP_KERNEL (KERNELS.md, upstream since 6.2).
+ * events with GFP_KERNEL (doc/kernel-notes.md, upstream since 6.2).
  */
 static bool atomic_alloc(const struct evlat_record *r)
 {
@@ -102,7 +95,7 @@ static bool atomic_alloc(const struct evlat_record *r)
 
 /*
  * A hook record that expired without its event. Our socket is subscribed, so
- * genl_has_listeners() was true (it is global across namespaces, KERNELS.md)
+ * genl_has_listeners() was true (it is global across namespaces, doc/kernel-notes.md)
  * and the sender went on to nlmsg_new(): no send record means that
  * allocation (or the message build) failed; a send record with no event
  * means the message was lost on the way, an overrun if our socket said so.
@@ -111,6 +104,9 @@ static enum evlat_status undelivered(const struct corr_result *res, const struct
 {
 	bool ours = res->hook.netns == cc->listen_netns;
 
+	/* the sender's netlink_has_listeners() said nobody, anywhere: nothing was built */
+	if (res->no_listener)
+		return ST_NO_LISTENER;
 	/* -A: the kernel multicast it into a namespace where we do not listen */
 	if (res->have_send)
 		return !ours		  ? ST_NO_LISTENER
@@ -130,6 +126,8 @@ static enum evlat_status corr_status(const struct corr_result *res, const struct
 		return undelivered(res, cc);
 	case CORR_UNMATCHED_NL:
 		return ST_UNMATCHED;
+	case CORR_SENT:
+		return ST_SENT;
 	case CORR_EVICTED:
 		break;
 	}
@@ -141,6 +139,12 @@ static void put_stages(const struct corr_result *res, struct evlat_event *ev)
 {
 	__u64 hook = res->hook.ktime_ns, recv = res->nl.recv_ns;
 
+	/* --observe: no receive of ours, the kernel's own stage only */
+	if (res->have_hook && res->have_send && !res->have_nl && res->send_ns >= hook) {
+		ev->have_stage[STAGE_KERNEL] = true;
+		ev->stage_ns[STAGE_KERNEL] = res->send_ns - hook;
+		return;
+	}
 	if (!res->have_hook || !res->have_nl || recv < hook)
 		return;
 	ev->have_stage[STAGE_TOTAL] = true;
@@ -158,18 +162,20 @@ void event_from_corr(const struct corr_result *res, const struct classify_ctx *c
 	memset(ev, 0, sizeof(*ev));
 	ev->status = corr_status(res, cc);
 	ev->type = res->event;
+	ev->differs = res->differs;
+	ev->bcast = res->have_send ? res->bcast : 0;
 	if (res->have_hook) {
 		from_hook(&res->hook, ev);
 		ev->gfp = res->hook.gfp;
 	}
 	if (res->have_nl) {
-		__u32 netns = ev->netns;
 		__u64 t = ev->time_ns;
 
 		from_nl(&res->nl, ev); /* what userspace saw wins */
-		ev->netns = netns;
 		ev->time_ns = res->have_hook ? t : res->nl.recv_ns;
 	}
+	if (!res->have_hook)
+		ev->netns = cc->listen_netns; /* received there */
 	put_stages(res, ev);
 }
 
@@ -207,10 +213,45 @@ const char *status_name(enum evlat_status st)
 		[ST_NOT_DELIVERED] = "not_delivered",
 		[ST_UNMATCHED] = "unmatched",
 		[ST_EVICTED] = "evicted",
+		[ST_SENT] = "sent",
 		[ST_RECEIVED] = "received",
 	};
 
 	return (unsigned int)st < ST_MAX ? names[st] : "?";
+}
+
+int event_af(const struct evlat_event *ev)
+{
+	return ev->family == 4 ? AF_INET : AF_INET6;
+}
+
+int status_by_name(const char *name)
+{
+	for (int st = 0; st < ST_MAX; st++)
+		if (!strcmp(status_name(st), name))
+			return st;
+	return -EINVAL;
+}
+
+enum status_class status_class(enum evlat_status st)
+{
+	switch (st) {
+	case ST_LOST_ALLOC_ATOMIC:
+	case ST_LOST_ALLOC_OTHER:
+	case ST_LOST_OVERRUN:
+	case ST_LOST_RINGBUF:
+	case ST_NOT_DELIVERED:
+		return SC_LOST;
+	case ST_NO_LISTENER:
+	case ST_DUPLICATE:
+	case ST_CLOSE_WITHOUT_EVENT:
+		return SC_NOTE;
+	case ST_UNMATCHED:
+	case ST_EVICTED:
+		return SC_UNMATCHED;
+	default:
+		return SC_OK;
+	}
 }
 
 const char *stage_name(enum evlat_stage st)

@@ -11,6 +11,8 @@ enum evlat_exit {
 	EXIT_NO_BTF = 4,      /* the kernel exposes no vmlinux BTF */
 	EXIT_NO_MPTCP = 5,    /* a mandatory probe target is missing: no MPTCP */
 	EXIT_BPF_REFUSED = 6, /* the kernel refused to load or attach the probes */
+	EXIT_VERDICT = 7,     /* ran to the end, and a --fail-on-loss, --max-latency or
+				 --expect-events threshold was violated */
 };
 
 #endif

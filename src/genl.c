@@ -25,12 +25,13 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
+#include "defaults.h"
 #include "genl.h"
 #include "nl_decode.h"
+#include "util.h"
 
 #define MPTCP_FAMILY_NAME  "mptcp_pm"
 #define MPTCP_EVENTS_GROUP "mptcp_pm_events"
-#define DEFAULT_RCVBUF	   (4 << 20)
 /*
  * The kernel builds each event in an NLMSG_DEFAULT_SIZE skb (under a page);
  * anything larger is seen through MSG_TRUNC and counted, not misparsed.
@@ -261,13 +262,18 @@ static int set_nonblock(int fd)
 	return 0;
 }
 
-static int setup(struct genl_listener *l, int rcvbuf_bytes)
+static int setup(struct genl_listener *l, int rcvbuf_bytes, bool join)
 {
+	struct stat st;
 	int err;
 
 	if (mnl_socket_bind(l->nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		return -errno;
+	if (!fstat(mnl_socket_get_fd(l->nl), &st))
+		l->ino = st.st_ino;
 	err = resolve(l);
+	if (!err && !join)
+		return 0; /* --observe: the ids only */
 	/* buffer first: events may arrive as soon as we join */
 	if (!err)
 		err = set_rcvbuf(l, rcvbuf_bytes);
@@ -285,6 +291,12 @@ static int setup(struct genl_listener *l, int rcvbuf_bytes)
 
 int genl_listener_open(struct genl_listener *l, const char *netns_path, int rcvbuf_bytes)
 {
+	return genl_listener_open2(l, netns_path, rcvbuf_bytes, true);
+}
+
+int genl_listener_open2(struct genl_listener *l, const char *netns_path, int rcvbuf_bytes,
+			bool join)
+{
 	int err;
 
 	if (!l)
@@ -296,21 +308,13 @@ int genl_listener_open(struct genl_listener *l, const char *netns_path, int rcvb
 		return -ENOMEM;
 	err = socket_in_netns(l, netns_path);
 	if (!err)
-		err = setup(l, rcvbuf_bytes > 0 ? rcvbuf_bytes : DEFAULT_RCVBUF);
+		err = setup(l, rcvbuf_bytes > 0 ? rcvbuf_bytes : EVLAT_DEFAULT_RCVBUF, join);
 	if (err)
 		genl_listener_close(l);
 	return err;
 }
 
 /* ---- reading -------------------------------------------------------------- */
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 /*
  * Up to RECV_BATCH datagrams, datagram i into slot i of l->buf: how many
@@ -435,6 +439,14 @@ int genl_listener_read(struct genl_listener *l, genl_event_cb cb, void *ctx)
 int genl_listener_fd(const struct genl_listener *l)
 {
 	return l && l->nl ? mnl_socket_get_fd(l->nl) : -1;
+}
+
+void genl_listener_close_socket(struct genl_listener *l)
+{
+	if (l && l->nl) {
+		mnl_socket_close(l->nl);
+		l->nl = NULL;
+	}
 }
 
 void genl_listener_close(struct genl_listener *l)

@@ -7,6 +7,7 @@
 #ifndef EVLAT_GENL_H
 #define EVLAT_GENL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -19,6 +20,7 @@ struct genl_listener {
 	void *buf;
 	size_t buf_size;
 	__u32 netns;	   /* inode of the socket's netns, as `stat -L -c %i` prints */
+	__u32 ino;	   /* the socket's own inode, as /proc/net/netlink prints it */
 	__u16 family_id;   /* resolved id of "mptcp_pm" */
 	__u32 group_id;	   /* absolute id of "mptcp_pm_events" (not the family-relative offset) */
 	int rcvbuf;	   /* SO_RCVBUF as the kernel reports it (twice what was asked) */
@@ -40,7 +42,7 @@ typedef void (*genl_event_cb)(void *ctx, const struct nl_event *ev);
  * Open @l in the network namespace at @netns_path (e.g. /run/netns/NAME,
  * /proc/PID/ns/net; NULL: the caller's), resolve the family and group by name,
  * join the group, make the socket non-blocking with a receive buffer of
- * @rcvbuf_bytes (<= 0: 4 MiB). The calling thread returns to its own netns
+ * @rcvbuf_bytes (<= 0: EVLAT_DEFAULT_RCVBUF). The calling thread returns to its own netns
  * before this returns; the socket stays in the one it was created in.
  *
  * Returns 0, or:
@@ -55,6 +57,10 @@ typedef void (*genl_event_cb)(void *ctx, const struct nl_event *ev);
  * On failure @l is left closed (genl_listener_close() is still safe).
  */
 int genl_listener_open(struct genl_listener *l, const char *netns_path, int rcvbuf_bytes);
+
+/* The same; with !@join the family and group are resolved but not joined (--observe). */
+int genl_listener_open2(struct genl_listener *l, const char *netns_path, int rcvbuf_bytes,
+			bool join);
 
 /*
  * Read every pending datagram (until EAGAIN), stamp each with
@@ -78,6 +84,9 @@ int genl_listener_feed(struct genl_listener *l, const void *buf, size_t len, __u
 
 /* The socket for epoll (EPOLLIN), or -1 when closed. */
 int genl_listener_fd(const struct genl_listener *l);
+
+/* Close the socket only, keeping what was learnt (netns, family and group ids). */
+void genl_listener_close_socket(struct genl_listener *l);
 
 /* Close and zero @l; accepts NULL and a listener that is closed already. */
 void genl_listener_close(struct genl_listener *l);

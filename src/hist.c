@@ -23,6 +23,14 @@ static unsigned int log2_slot(__u64 v)
 	return v ? 63 - __builtin_clzll(v) : 0;
 }
 
+/* The k of the smallest 2^k >= v (0 for v <= 1), clamped to HIST_LOG2_SLOTS */
+static unsigned int ceil_log2(__u64 v)
+{
+	unsigned int k = v <= 1 ? 0 : 64 - __builtin_clzll(v - 1);
+
+	return k < HIST_LOG2_SLOTS ? k : HIST_LOG2_SLOTS;
+}
+
 static unsigned int bucket_of(__u64 v)
 {
 	unsigned int s, sub;
@@ -74,6 +82,18 @@ void hist_add(struct hist *h, __u64 value)
 	h->count++;
 	h->sum += value;
 	h->buckets[bucket_of(value)]++;
+	h->le_pow2[ceil_log2(value)]++;
+}
+
+__u64 hist_count_le_pow2(const struct hist *h, unsigned int k)
+{
+	__u64 n = 0;
+
+	if (k >= HIST_LOG2_SLOTS)
+		return h->count;
+	for (unsigned int i = 0; i <= k; i++)
+		n += h->le_pow2[i];
+	return n;
 }
 
 __u64 hist_quantile(const struct hist *h, double q)
@@ -189,4 +209,6 @@ void hist_merge(struct hist *dst, const struct hist *src)
 	dst->sum += src->sum;
 	for (b = 0; b < HIST_BUCKETS; b++)
 		dst->buckets[b] += src->buckets[b];
+	for (b = 0; b <= HIST_LOG2_SLOTS; b++)
+		dst->le_pow2[b] += src->le_pow2[b];
 }

@@ -16,6 +16,12 @@
 struct hist {
 	__u64 count, sum, min, max;
 	__u32 buckets[HIST_BUCKETS];
+	/*
+	 * Values by ceil(log2(v)) (v <= 1 in [0]), clamped to the last: the
+	 * edges 2^k as "less than or equal" (Prometheus' le), which the
+	 * buckets above, [lo, hi) as bcc counts, cannot give for v = 2^k.
+	 */
+	__u64 le_pow2[HIST_LOG2_SLOTS + 1];
 };
 
 void hist_reset(struct hist *h);
@@ -37,6 +43,8 @@ void hist_log2(const struct hist *h, __u64 slots[HIST_LOG2_SLOTS]);
  * straddles a slot edge once divided counts whole in the slot of its middle.
  */
 void hist_print_log2(FILE *f, const struct hist *h, const char *unit, __u64 div);
+/* How many values are <= 2^@k (@k < HIST_LOG2_SLOTS; above: all). */
+__u64 hist_count_le_pow2(const struct hist *h, unsigned int k);
 /* Merge @src into @dst */
 void hist_merge(struct hist *dst, const struct hist *src);
 

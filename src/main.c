@@ -4,8 +4,11 @@
  * probes, bpf/evlat.bpf.c) with its arrival on the mptcp_pm_events netlink
  * group, and report per-event-type latency and loss.
  *
- * One thread, one epoll loop over the ring buffer, the netlink socket and a
- * signalfd; deadlines (-i, -d, correlation expiry) are checked every turn.
+ * main() reads as the list of steps: parse, open the netlink listener, load
+ * and attach the probes, start the exporters, drop privileges, loop, drain,
+ * report. One thread, one epoll loop over the ring buffer, the netlink
+ * socket, a signalfd and the HTTP server; deadlines (-i, -d, correlation
+ * expiry) are checked every turn. Every result goes to report_event().
  */
 #include <errno.h>
 #include <signal.h>
@@ -14,82 +17,66 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <time.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
-#include "selfcheck.h"
+#include "consumers.h"
 #include "correlate.h"
-#include "dup.h"
+#include "defaults.h"
 #include "event.h"
 #include "exit_codes.h"
 #include "genl.h"
 #include "httpd.h"
 #include "options.h"
 #include "privdrop.h"
-#include "record_fmt.h"
-#include "output.h"
 #include "prom.h"
-#include "stats.h"
+#include "record_fmt.h"
+#include "report.h"
+#include "selfcheck.h"
 #include "tracer.h"
+#include "util.h"
+#include "verdict.h"
+#include "webconfig.h"
 
-#define POLL_MS	     100 /* the BPF side wakes us only past a backlog: poll the rest */
-#define SEND_WAIT_MS 50	 /* how long a matched pair waits for its send record */
+#define SEND_WAIT_MS 50 /* how long a matched pair waits for its send record */
 #define NETNS_DIR    "/run/netns/"
 
 struct app {
+	const struct options *opt;
 	struct tracer tracer;
 	struct genl_listener nl;
 	struct correlator *corr;
-	struct stats stats;
-	struct dup_table dups;
-	struct classify_ctx cc;
-	struct prom prom;   /* cumulative copy for --prometheus / --textfile: never reset */
-	struct httpd httpd; /* --prometheus */
-	int textfile_err;   /* last --textfile error, reported once */
-	unsigned long long drops[EVLAT_DROP_SLOTS];	 /* cumulative, from BPF */
-	unsigned long long drops_seen[EVLAT_DROP_SLOTS]; /* already counted in stats */
+	struct consumers *cons; /* the consumer view, when its probes are attached */
+	struct report rep;	/* every result, every output */
+	struct classify_ctx cc; /* what the loss classification may rely on */
+	struct httpd httpd;	/* --prometheus */
+	int textfile_err;	/* last --textfile error, reported once */
+	unsigned long long drops_seen[EVLAT_DROP_SLOTS]; /* ring drops already reported */
 	int epfd, sigfd;
 	unsigned long long records, bad_records;
-	__u64 start_ns, next_print_ns, end_ns, next_evidence_ns;
+	__u64 next_print_ns, end_ns, next_evidence_ns;
+	struct utsname uts;
+	struct webconfig web; /* --web-config */
 	bool tracing, done;
-	int err; /* first runtime error (negative errno) */
+	/*
+	 * Our socket is read every loop turn (at least every EVLAT_POLL_MS), not
+	 * woken per event: with the consumer view, its delivery time is the
+	 * kernel's queue time, and our scheduling enters no latency.
+	 */
+	bool nl_batched;
 };
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
+/* libbpf's print callback has no context: -v is kept here */
+static bool libbpf_verbose;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	if (!env.verbose)
+	if (!libbpf_verbose)
 		return 0; /* our own message says what failed; -v shows libbpf's */
 	return vfprintf(stderr, fmt, args);
 }
 
-static bool prom_wanted(void)
-{
-	return env.prometheus || env.textfile;
-}
-
-static void emit(struct app *a, struct evlat_event *ev)
-{
-	if (!options_want(ev->type, ev->token))
-		return;
-	if ((ev->status == ST_DELIVERED || ev->status == ST_RECEIVED) && dup_check(&a->dups, ev))
-		ev->status = ST_DUPLICATE;
-	if (stats_add(&a->stats, ev) && !a->err)
-		a->err = -ENOMEM;
-	if (prom_wanted() && prom_accumulate(&a->prom, ev) && !a->err)
-		a->err = -ENOMEM;
-	if (env.json)
-		json_event(stdout, ev);
-	else if (env.verbose)
-		text_event(stderr, ev);
-}
+/* ---- results: every one goes to report_event() ----------------------------- */
 
 static void on_result(void *ctx, const struct corr_result *res)
 {
@@ -97,15 +84,30 @@ static void on_result(void *ctx, const struct corr_result *res)
 	struct evlat_event ev;
 
 	event_from_corr(res, &a->cc, &ev);
-	if (!res->have_hook)
-		ev.netns = a->nl.netns;
-	emit(a, &ev);
+	report_event(&a->rep, &ev);
+}
+
+static void on_delivery(void *ctx, const struct delivery *d)
+{
+	struct app *a = ctx;
+
+	report_delivery(&a->rep, d);
+}
+
+static int print_record(const struct evlat_record *r)
+{
+	char line[512];
+
+	if (record_format(r, sizeof(*r), line, sizeof(line)) > 0)
+		puts(line);
+	return 0;
 }
 
 static int on_record(void *ctx, void *data, size_t len)
 {
 	struct app *a = ctx;
 	struct evlat_record r;
+	struct evlat_event ev;
 
 	if (record_check(data, len)) {
 		a->bad_records++;
@@ -113,19 +115,12 @@ static int on_record(void *ctx, void *data, size_t len)
 	}
 	memcpy(&r, data, sizeof(r));
 	a->records++;
-	if (env.records) {
-		char line[512];
-
-		if (record_format(&r, sizeof(r), line, sizeof(line)) > 0)
-			puts(line);
-		return 0;
-	}
-	if (r.kind == EVLAT_K_CLOSE_SSK) {
-		struct evlat_event ev;
-
-		if (event_from_close(&r, &ev))
-			emit(a, &ev);
-	}
+	if (a->opt->records)
+		return print_record(&r);
+	if (r.kind == EVLAT_K_CLOSE_SSK && event_from_close(&r, &ev))
+		report_event(&a->rep, &ev);
+	if (a->cons)
+		consumers_add_record(a->cons, &r);
 	corr_add_record(a->corr, &r, now_ns());
 	return 0;
 }
@@ -135,15 +130,118 @@ static void on_nl(void *ctx, const struct nl_event *nl)
 	struct app *a = ctx;
 	struct evlat_event ev;
 
-	if (env.records)
+	if (a->opt->records)
 		return;
 	if (a->tracing) {
-		corr_add_nl(a->corr, nl, a->nl.netns);
+		struct nl_event e = *nl;
+		__u64 queued = a->cons ? consumers_own_queued(a->cons, nl->type, nl->token) : 0;
+
+		/* delivered when the kernel queued it to us, whenever we read it */
+		if (queued)
+			e.recv_ns = queued;
+		corr_add_nl(a->corr, &e, a->nl.netns);
 		return;
 	}
 	event_from_nl(nl, a->nl.netns, &ev);
-	emit(a, &ev);
+	report_event(&a->rep, &ev);
 }
+
+/*
+ * What the loss classification may rely on, refreshed before each expiry;
+ * new ring-buffer drops of hook records are reported as lost_ringbuf.
+ */
+static void refresh_evidence(struct app *a)
+{
+	unsigned long long drops[EVLAT_DROP_SLOTS], send_drops = 0;
+
+	tracer_drops(&a->tracer, drops);
+	/* slot 0 is mptcp_close_ssk: no event of its own */
+	for (int i = 1; i < EVLAT_DROP_SEND; i++) {
+		report_count(&a->rep, i, ST_LOST_RINGBUF, drops[i] - a->drops_seen[i]);
+		a->drops_seen[i] = drops[i];
+		send_drops += drops[EVLAT_DROP_SEND + i];
+	}
+	tracer_misses(&a->tracer);
+	a->cc.send_probe = probes_attached(&a->tracer.probes, PROBE_SEND);
+	a->cc.overrun_seen = a->nl.overruns || a->nl.drops;
+	/* a send record dropped by the ring or skipped by the kernel: "not sent" is unknown */
+	a->cc.send_drops_seen = send_drops || a->tracer.probes.p[PROBE_SEND].misses;
+	a->cc.listen_netns = a->nl.netns;
+}
+
+/* ---- rendering: the report's views plus the run-wide figures ----------------- */
+
+static void fill_run_info(struct app *a, struct run_info *info, struct corr_stats *cs,
+			  struct consumers_stats *ks)
+{
+	memset(info, 0, sizeof(*info));
+	info->now_ns = now_ns();
+	info->genl_only = !a->tracing;
+	info->nl_messages = a->nl.messages;
+	info->nl_overruns = a->nl.overruns;
+	info->nl_errors = a->nl.errors;
+	info->kernel = a->uts.release;
+	if (!a->tracing)
+		return;
+	info->records = a->records;
+	info->ringbuf_drops = tracer_drops(&a->tracer, NULL);
+	info->probe_misses = tracer_misses(&a->tracer);
+	corr_get_stats(a->corr, cs);
+	info->corr = cs;
+	info->probes = &a->tracer.probes;
+	info->observe = a->opt->observe;
+	if (a->cons) {
+		consumers_get_stats(a->cons, ks);
+		info->consumers = true;
+		info->cstats = ks;
+	}
+}
+
+static void print_summary(struct app *a, const struct verdict *v)
+{
+	struct run_info info;
+	struct corr_stats cs;
+	struct consumers_stats ks;
+
+	fill_run_info(a, &info, &cs, &ks);
+	info.verdict = v;
+	if (a->opt->records)
+		warn("%llu records, %llu ring buffer drops, %llu probe misses", info.records,
+		     info.ringbuf_drops, info.probe_misses);
+	else
+		report_summary(&a->rep, &info);
+}
+
+static int render_prom(void *ctx, FILE *f)
+{
+	struct app *a = ctx;
+	struct run_info info;
+	struct corr_stats cs;
+	struct consumers_stats ks;
+
+	fill_run_info(a, &info, &cs, &ks);
+	return report_prometheus(&a->rep, &info, f);
+}
+
+/* --textfile: a failure after the start is reported once and does not stop the tracing */
+static int write_textfile(struct app *a)
+{
+	struct run_info info;
+	struct corr_stats cs;
+	struct consumers_stats ks;
+	int err;
+
+	if (!a->opt->textfile)
+		return 0;
+	fill_run_info(a, &info, &cs, &ks);
+	err = prom_write_textfile(a->opt->textfile, &a->rep.total, &info);
+	if (err && err != a->textfile_err)
+		warn("--textfile %s: %s", a->opt->textfile, strerror(-err));
+	a->textfile_err = err;
+	return err;
+}
+
+/* ---- set-up: each step returns 0 or an EXIT_* code after one message --------- */
 
 /* -N NAME means /run/netns/NAME, as with ip -n */
 static const char *netns_path(const char *arg, char *buf, size_t size)
@@ -154,108 +252,111 @@ static const char *netns_path(const char *arg, char *buf, size_t size)
 	return buf;
 }
 
-static int open_netlink(struct app *a)
+static int netlink_exit(int err, const char *path)
 {
-	char buf[256];
-	const char *path = netns_path(env.netns, buf, sizeof(buf));
-	int err = genl_listener_open(&a->nl, path, env.rcvbuf);
-
-	if (!err && a->nl.mptcp_enabled == 0) {
-		/* MPTCP sockets are refused there: nothing would ever be traced */
-		fprintf(stderr,
-			"mptcp-evlat: MPTCP is disabled in netns %u (net.mptcp.enabled = 0)\n",
-			a->nl.netns);
-		return EXIT_NO_MPTCP;
-	}
-	if (!err)
-		return 0;
 	switch (err) {
 	case -ENOENT:
-		fprintf(stderr, "mptcp-evlat: no network namespace '%s'\n", path);
+		warn("no network namespace '%s'", path);
 		return EXIT_USAGE;
 	case -EPERM:
 	case -EACCES:
-		fprintf(stderr,
-			"mptcp-evlat: cannot join mptcp_pm_events: %s (needs "
-			"CAP_NET_ADMIN)\n",
-			strerror(-err));
+		warn("cannot join mptcp_pm_events: %s (needs CAP_NET_ADMIN)", strerror(-err));
 		return EXIT_PRIVILEGE;
 	case -EAFNOSUPPORT:
 	case -EPROTONOSUPPORT:
-		fprintf(stderr, "mptcp-evlat: no mptcp_pm netlink family: is MPTCP built in "
-				"(CONFIG_MPTCP=y)?\n");
+		warn("no mptcp_pm netlink family: is MPTCP built in (CONFIG_MPTCP=y)?");
 		return EXIT_NO_MPTCP;
 	case -ENOPROTOOPT:
-		fprintf(stderr, "mptcp-evlat: the mptcp_pm family has no mptcp_pm_events group "
-				"(kernel older than 5.12?)\n");
+		warn("the mptcp_pm family has no mptcp_pm_events group (kernel older than 5.12?)");
 		return EXIT_NO_MPTCP;
 	}
-	fprintf(stderr, "mptcp-evlat: netlink listener: %s\n", strerror(-err));
+	warn("netlink listener: %s", strerror(-err));
 	return EXIT_RUNTIME;
+}
+
+static int open_netlink(struct app *a)
+{
+	char buf[256];
+	const char *path = netns_path(a->opt->netns, buf, sizeof(buf));
+	int err = genl_listener_open2(&a->nl, path, a->opt->rcvbuf, !a->opt->observe);
+
+	if (err)
+		return netlink_exit(err, path);
+	/* --observe: the ids are all we need of it; a socket of ours must not even exist */
+	if (a->opt->observe)
+		genl_listener_close_socket(&a->nl);
+	if (a->nl.mptcp_enabled == 0) {
+		/* MPTCP sockets are refused there: nothing would ever be traced */
+		warn("MPTCP is disabled in netns %u (net.mptcp.enabled = 0)", a->nl.netns);
+		return EXIT_NO_MPTCP;
+	}
+	return 0;
+}
+
+/* The consumer view, when its probes are attached; --observe has nothing without it. */
+static int open_consumers(struct app *a)
+{
+	struct consumers_opts co = {
+		.own_ino = a->opt->observe ? 0 : a->nl.ino,
+		.capacity = a->opt->capacity,
+		.cb = on_delivery,
+		.ctx = a,
+	};
+
+	if (!probes_consumers(&a->tracer.probes)) {
+		if (!a->opt->observe)
+			return 0;
+		warn("--observe needs the consumer probes, which this kernel refused (fentry/fexit "
+		     "on __netlink_sendskb(), skb_recv_datagram(), ...)");
+		return EXIT_BPF_REFUSED;
+	}
+	a->cons = consumers_new(&co);
+	if (!a->cons) {
+		warn("out of memory for %u pending deliveries", co.capacity);
+		return EXIT_RUNTIME;
+	}
+	a->nl_batched = !a->opt->records;
+	return 0;
 }
 
 static int open_tracer(struct app *a)
 {
+	const struct options *o = a->opt;
 	struct tracer_cfg cfg = {
 		/* --records without -N: every namespace */
-		.netns = (env.records && !env.netns) || env.all_netns ? 0 : a->nl.netns,
+		.netns = (o->records && !o->netns) || o->all_netns ? 0 : a->nl.netns,
 		.mcgrp = a->nl.group_id,
-		.ringbuf_kib = env.ringbuf_kib,
-		.force_kprobe = env.force_kprobe,
+		.ringbuf_kib = o->ringbuf_kib,
+		.force_kprobe = o->force_kprobe,
+		.consumers = !o->no_consumers,
 		.cb = on_record,
 		.ctx = a,
 	};
 	struct corr_opts co = {
-		.capacity = env.capacity,
-		.timeout_ns = env.timeout_ms * 1000000ULL,
+		.capacity = o->capacity,
+		.timeout_ns = o->timeout_ms * NSEC_PER_MSEC,
+		.no_nl = o->observe,
 		.cb = on_result,
 		.ctx = a,
 	};
 	int ret = tracer_open(&a->tracer, &cfg);
-	const struct probe *send;
 
 	if (ret)
 		return ret;
+	ret = open_consumers(a);
+	if (ret)
+		return ret;
 	/* a send record can trail its event by a turn (correlate.h); without the probe, none comes */
-	send = probes_find(&a->tracer.probes, "send");
-	if (send && send->state == PROBE_ATTACHED)
-		co.send_wait_ns = SEND_WAIT_MS * 1000000ULL;
+	if (probes_attached(&a->tracer.probes, PROBE_SEND))
+		co.send_wait_ns = SEND_WAIT_MS * NSEC_PER_MSEC;
 	a->corr = corr_new(&co);
 	if (!a->corr) {
-		fprintf(stderr, "mptcp-evlat: out of memory for %u pending events\n", env.capacity);
+		warn("out of memory for %u pending events", o->capacity);
 		return EXIT_RUNTIME;
 	}
 	a->tracing = true;
+	refresh_evidence(a);
 	return 0;
-}
-
-/* The run totals as of now: they are read, not counted, so refresh them before rendering. */
-static void update_prom(struct app *a)
-{
-	prom_set_counts(&a->prom, a->nl.overruns, a->tracing ? tracer_drops(&a->tracer, NULL) : 0);
-}
-
-static int render_prom(void *ctx, FILE *f)
-{
-	struct app *a = ctx;
-
-	update_prom(a);
-	return prom_render(&a->prom, f);
-}
-
-/* --textfile: a failure after the start is reported once and does not stop the tracing */
-static int write_textfile(struct app *a)
-{
-	int err;
-
-	if (!env.textfile)
-		return 0;
-	update_prom(a);
-	err = prom_write_textfile(&a->prom, env.textfile);
-	if (err && err != a->textfile_err)
-		fprintf(stderr, "mptcp-evlat: --textfile %s: %s\n", env.textfile, strerror(-err));
-	a->textfile_err = err;
-	return err;
 }
 
 /* Before the privilege drop: a port below 1024 needs CAP_NET_BIND_SERVICE. */
@@ -263,200 +364,18 @@ static int open_export(struct app *a)
 {
 	int err;
 
-	prom_set_probes(&a->prom, a->tracing ? &a->tracer.probes : NULL);
-	if (env.textfile && write_textfile(a))
+	if (a->opt->textfile && write_textfile(a))
 		return EXIT_USAGE; /* no such directory, not writable: the path is wrong */
-	if (!env.prometheus)
+	if (!a->opt->prometheus)
 		return 0;
-	err = httpd_start(&a->httpd, env.prometheus, render_prom, a);
+	err = httpd_start(&a->httpd, a->opt->prometheus, a->opt->web_config ? &a->web : NULL,
+			  render_prom, a);
 	if (!err)
 		return 0;
-	fprintf(stderr, "mptcp-evlat: --prometheus %s: %s\n", env.prometheus, strerror(-err));
+	warn("--prometheus %s: %s", a->opt->prometheus, strerror(-err));
 	if (err == -EACCES)
 		return EXIT_PRIVILEGE;
 	return err == -EADDRNOTAVAIL ? EXIT_USAGE : EXIT_RUNTIME;
-}
-
-static int epoll_add(int epfd, int fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
-}
-
-static int setup_loop(struct app *a)
-{
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL))
-		return -errno;
-	a->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	a->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (a->sigfd < 0 || a->epfd < 0)
-		return -errno;
-	if (epoll_add(a->epfd, a->sigfd) || epoll_add(a->epfd, genl_listener_fd(&a->nl)))
-		return -errno;
-	if (a->tracing && epoll_add(a->epfd, tracer_ringbuf_fd(&a->tracer)))
-		return -errno;
-	if (httpd_fd(&a->httpd) >= 0 && epoll_add(a->epfd, httpd_fd(&a->httpd)))
-		return -errno;
-	a->start_ns = now_ns();
-	a->stats.start_ns = a->start_ns;
-	if (env.interval_s)
-		a->next_print_ns = a->start_ns + env.interval_s * 1000000000ULL;
-	if (env.duration_s)
-		a->end_ns = a->start_ns + env.duration_s * 1000000000ULL;
-	return 0;
-}
-
-static void fill_info(struct app *a, struct run_info *info, struct corr_stats *cs, __u64 now)
-{
-	memset(info, 0, sizeof(*info));
-	info->duration_ns = now - a->stats.start_ns;
-	info->genl_only = !a->tracing;
-	info->nl_messages = a->nl.messages;
-	info->nl_overruns = a->nl.overruns;
-	info->nl_errors = a->nl.errors;
-	if (!a->tracing)
-		return;
-	info->records = a->records;
-	info->ringbuf_drops = tracer_drops(&a->tracer, NULL);
-	corr_get_stats(a->corr, cs);
-	info->corr = cs;
-	info->probes = &a->tracer.probes;
-}
-
-static void print_stats(struct app *a, __u64 now)
-{
-	struct run_info info;
-	struct corr_stats cs;
-
-	fill_info(a, &info, &cs, now);
-	if (env.records) {
-		fprintf(stderr, "mptcp-evlat: %llu records, %llu ring buffer drops\n", info.records,
-			info.ringbuf_drops);
-		return;
-	}
-	if (env.json) {
-		json_summary(stdout, &a->stats, &info);
-	} else {
-		if (env.timestamp)
-			text_timestamp(stdout);
-		text_histograms(stdout, &a->stats);
-		text_summary(stdout, &a->stats, &info);
-	}
-	fflush(stdout);
-}
-
-/*
- * What the loss classification may rely on, refreshed before each expiry;
- * new ring-buffer drops of hook records are counted as lost_ringbuf.
- */
-static void refresh_evidence(struct app *a)
-{
-	const struct probe *send = probes_find(&a->tracer.probes, "send");
-	unsigned long long send_drops = 0;
-
-	tracer_drops(&a->tracer, a->drops);
-	for (int i = 0; i < EVLAT_DROP_SEND; i++) {
-		unsigned long long n = a->drops[i] - a->drops_seen[i];
-
-		/* slot 0 is mptcp_close_ssk: no event of its own */
-		if (i && n && options_want(i, 0) && !env.token_filter) {
-			stats_add_count(&a->stats, i, ST_LOST_RINGBUF, n);
-			if (prom_wanted())
-				prom_add_count(&a->prom, i, ST_LOST_RINGBUF, n);
-		}
-		a->drops_seen[i] = a->drops[i];
-		send_drops += a->drops[EVLAT_DROP_SEND + i];
-	}
-	a->cc.send_probe = send && send->state == PROBE_ATTACHED;
-	a->cc.overrun_seen = a->nl.overruns || a->nl.drops;
-	a->cc.send_drops_seen = send_drops > 0;
-	a->cc.listen_netns = a->nl.netns;
-}
-
-/* One turn: drain both sources, expire, print on interval. */
-static int loop_turn(struct app *a, const struct epoll_event *evs, int n)
-{
-	__u64 now;
-	int err;
-
-	for (int i = 0; i < n; i++)
-		if (evs[i].data.fd == a->sigfd)
-			a->done = true;
-	err = genl_listener_read(&a->nl, on_nl, a);
-	if (err < 0)
-		return err;
-	if (a->tracing) {
-		err = tracer_consume(&a->tracer);
-		if (err < 0)
-			return err;
-		/* the drop counters are read at most every POLL_MS: a map walk is not free */
-		if (now_ns() >= a->next_evidence_ns) {
-			refresh_evidence(a);
-			a->next_evidence_ns = now_ns() + POLL_MS * 1000000ULL;
-		}
-		corr_expire(a->corr, now_ns());
-	}
-	now = now_ns();
-	if (a->end_ns && now >= a->end_ns)
-		a->done = true;
-	if (a->next_print_ns && now >= a->next_print_ns && !a->done) {
-		print_stats(a, now);
-		write_textfile(a);
-		stats_reset(&a->stats, now);
-		a->next_print_ns += env.interval_s * 1000000000ULL;
-	}
-	/* every turn: MHD's epoll is edge-triggered and its connections time out */
-	err = httpd_poll(&a->httpd);
-	return err ? err : a->err;
-}
-
-static int run_loop(struct app *a)
-{
-	struct epoll_event evs[4];
-	int err = 0;
-
-	while (!a->done && !err) {
-		int n = epoll_wait(a->epfd, evs, 4, httpd_timeout_ms(&a->httpd, POLL_MS));
-
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		err = loop_turn(a, evs, n < 0 ? 0 : n);
-		if (env.json)
-			fflush(stdout);
-	}
-	return err;
-}
-
-/* At exit: the last records and events, then everything still pending. */
-static void drain(struct app *a)
-{
-	genl_listener_read(&a->nl, on_nl, a);
-	if (!a->tracing)
-		return;
-	tracer_consume(&a->tracer);
-	refresh_evidence(a);
-	corr_flush(a->corr);
-}
-
-static void cleanup(struct app *a)
-{
-	if (a->tracing || a->tracer.skel)
-		tracer_close(&a->tracer);
-	corr_free(a->corr);
-	httpd_stop(&a->httpd);
-	prom_free(&a->prom);
-	genl_listener_close(&a->nl);
-	stats_free(&a->stats);
-	if (a->epfd >= 0)
-		close(a->epfd);
-	if (a->sigfd >= 0)
-		close(a->sigfd);
 }
 
 /*
@@ -469,15 +388,219 @@ static int drop_privileges(void)
 
 	if (!err)
 		return 0;
-	fprintf(stderr, "mptcp-evlat: cannot drop capabilities: %s\n", strerror(-err));
+	warn("cannot drop capabilities: %s", strerror(-err));
 	return EXIT_RUNTIME;
+}
+
+static int epoll_add(int epfd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int setup_loop(struct app *a)
+{
+	__u64 now;
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	a->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	a->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (a->sigfd < 0 || a->epfd < 0)
+		return -errno;
+	if (epoll_add(a->epfd, a->sigfd))
+		return -errno;
+	/* without the consumer view, our receive time is the delivery time: wake per event */
+	if (!a->nl_batched && !a->opt->observe && epoll_add(a->epfd, genl_listener_fd(&a->nl)))
+		return -errno;
+	if (a->tracing && epoll_add(a->epfd, tracer_ringbuf_fd(&a->tracer)))
+		return -errno;
+	if (httpd_fd(&a->httpd) >= 0 && epoll_add(a->epfd, httpd_fd(&a->httpd)))
+		return -errno;
+	now = now_ns();
+	report_reset_interval(&a->rep, now);
+	if (a->opt->interval_s)
+		a->next_print_ns = now + a->opt->interval_s * NSEC_PER_SEC;
+	if (a->opt->duration_s)
+		a->end_ns = now + a->opt->duration_s * NSEC_PER_SEC;
+	return 0;
+}
+
+/* ---- the loop ------------------------------------------------------------------ */
+
+/* Ring records, then expiry: the correlator's loader contract (correlate.h). */
+static int consume_kernel(struct app *a)
+{
+	int err = tracer_consume(&a->tracer);
+
+	if (err < 0)
+		return err;
+	/* the drop counters are read at most every poll: a map walk is not free */
+	if (now_ns() >= a->next_evidence_ns) {
+		refresh_evidence(a);
+		a->next_evidence_ns = now_ns() + EVLAT_POLL_MS * NSEC_PER_MSEC;
+	}
+	corr_expire(a->corr, now_ns());
+	return 0;
+}
+
+static void on_deadlines(struct app *a)
+{
+	__u64 now = now_ns();
+
+	if (a->end_ns && now >= a->end_ns)
+		a->done = true;
+	if (!a->next_print_ns || now < a->next_print_ns || a->done)
+		return;
+	print_summary(a, NULL);
+	write_textfile(a);
+	report_reset_interval(&a->rep, now);
+	a->next_print_ns += a->opt->interval_s * NSEC_PER_SEC;
+}
+
+/* One turn: drain both sources, expire, print on interval. */
+static int loop_turn(struct app *a, const struct epoll_event *evs, int n)
+{
+	int err;
+
+	for (int i = 0; i < n; i++)
+		if (evs[i].data.fd == a->sigfd)
+			a->done = true;
+	/* the records of what our socket holds come before it is read (consumers_own_queued()) */
+	if (a->nl_batched) {
+		err = tracer_consume(&a->tracer);
+		if (err < 0)
+			return err;
+	}
+	if (!a->opt->observe) {
+		err = genl_listener_read(&a->nl, on_nl, a);
+		if (err < 0)
+			return err;
+	}
+	if (a->tracing) {
+		err = consume_kernel(a);
+		if (err < 0)
+			return err;
+	}
+	on_deadlines(a);
+	/*
+	 * Every turn: the HTTP thread is started by the first call (after the
+	 * privilege drop, capabilities are per thread), and suspended scrapes
+	 * are rendered here, from the loop's own metrics.
+	 */
+	err = httpd_poll(&a->httpd);
+	return err ? err : a->rep.err;
+}
+
+static int run_loop(struct app *a)
+{
+	struct epoll_event evs[4];
+	int err = 0;
+
+	while (!a->done && !err) {
+		int n = epoll_wait(a->epfd, evs, 4, httpd_timeout_ms(&a->httpd, EVLAT_POLL_MS));
+
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		err = loop_turn(a, evs, n < 0 ? 0 : n);
+		if (a->rep.cfg.json)
+			fflush(stdout);
+	}
+	return err;
+}
+
+/* At exit: the last records and events, then everything still pending. */
+static void drain(struct app *a)
+{
+	if (a->tracing)
+		tracer_consume(&a->tracer);
+	if (!a->opt->observe)
+		genl_listener_read(&a->nl, on_nl, a);
+	if (!a->tracing)
+		return;
+	tracer_consume(&a->tracer);
+	refresh_evidence(a);
+	corr_flush(a->corr);
+	if (a->cons)
+		consumers_flush(a->cons);
+}
+
+static void cleanup(struct app *a)
+{
+	if (a->tracing || a->tracer.skel)
+		tracer_close(&a->tracer);
+	corr_free(a->corr);
+	consumers_free(a->cons);
+	httpd_stop(&a->httpd);
+	webconfig_free(&a->web);
+	genl_listener_close(&a->nl);
+	report_free(&a->rep);
+	if (a->epfd >= 0)
+		close(a->epfd);
+	if (a->sigfd >= 0)
+		close(a->sigfd);
+}
+
+/* At exit: the last summary, with the verdict when thresholds were given; the textfile. */
+static int finish(struct app *a)
+{
+	const struct verdict_cfg *vc = &a->opt->verdict;
+	struct verdict v;
+
+	if (vc->n)
+		verdict_eval(vc, &a->rep.total, a->nl.overruns, !a->tracing, &v);
+	print_summary(a, vc->n ? &v : NULL);
+	write_textfile(a);
+	if (a->bad_records)
+		warn("%llu malformed records ignored", a->bad_records);
+	if (!vc->n)
+		return EXIT_OK;
+	verdict_print(stderr, &v);
+	return v.pass ? EXIT_OK : EXIT_VERDICT;
+}
+
+static void announce(const struct app *a)
+{
+	const struct options *o = a->opt;
+
+	if (o->records && !o->netns)
+		warn("printing the raw records of every netns; Ctrl-C to stop");
+	else if (o->records)
+		warn("printing the raw records of netns %u; Ctrl-C to stop", a->nl.netns);
+	else if (o->observe)
+		warn("observing MPTCP events in netns %u%s, no subscription of ours; Ctrl-C to "
+		     "stop",
+		     a->nl.netns, o->all_netns ? " and every other netns" : "");
+	else if (a->tracing)
+		warn("tracing MPTCP events in netns %u%s; Ctrl-C to stop", a->nl.netns,
+		     o->all_netns ? " (and every other netns: no_listener)" : "");
+	else
+		warn("listening to mptcp_pm_events in netns %u; Ctrl-C to stop", a->nl.netns);
+}
+
+/* First, and before the privilege drop: the files may be readable by root only. */
+static int load_web_config(struct app *a)
+{
+	char msg[512];
+
+	if (!a->opt->web_config || !webconfig_load(a->opt->web_config, &a->web, msg, sizeof(msg)))
+		return 0;
+	warn("--web-config %s", msg);
+	return EXIT_USAGE;
 }
 
 static int run(struct app *a)
 {
-	int ret = open_netlink(a);
+	int ret = load_web_config(a);
 
-	if (!ret && !env.genl_only)
+	if (!ret)
+		ret = open_netlink(a);
+	if (!ret && !a->opt->genl_only)
 		ret = open_tracer(a);
 	if (!ret)
 		ret = open_export(a);
@@ -487,38 +610,35 @@ static int run(struct app *a)
 		return ret;
 	ret = setup_loop(a);
 	if (!ret) {
-		fprintf(stderr, "mptcp-evlat: %s netns %u; Ctrl-C to stop\n",
-			a->tracing ? "tracing MPTCP events in" : "listening to mptcp_pm_events in",
-			a->nl.netns);
+		announce(a);
 		ret = run_loop(a);
 	}
 	drain(a);
 	if (ret) {
-		fprintf(stderr, "mptcp-evlat: event loop: %s\n", strerror(-ret));
+		warn("event loop: %s", strerror(-ret));
 		return EXIT_RUNTIME;
 	}
-	print_stats(a, now_ns());
-	write_textfile(a);
-	if (a->bad_records)
-		fprintf(stderr, "mptcp-evlat: %llu malformed records ignored\n", a->bad_records);
-	return EXIT_OK;
+	return finish(a);
 }
 
 int main(int argc, char **argv)
 {
-	struct app a = { .epfd = -1, .sigfd = -1 };
+	struct options opt;
+	struct app a = { .opt = &opt, .epfd = -1, .sigfd = -1 };
 	int ret;
 
-	options_parse(argc, argv);
-	prom_init(&a.prom);
+	options_parse(argc, argv, &opt);
+	libbpf_verbose = opt.verbose;
 	libbpf_set_print(libbpf_print);
-	if (!env.genl_only && !have_bpf_privileges()) {
-		fprintf(stderr, "mptcp-evlat: needs root (CAP_BPF and CAP_PERFMON, or "
-				"CAP_SYS_ADMIN); --genl-only needs CAP_NET_ADMIN only\n");
+	if (!opt.genl_only && !have_bpf_privileges()) {
+		warn("needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN); --genl-only needs "
+		     "CAP_NET_ADMIN only");
 		return EXIT_PRIVILEGE;
 	}
-	if (env.check)
-		return selfcheck_run();
+	if (opt.check)
+		return selfcheck_run(opt.ringbuf_kib, opt.force_kprobe);
+	uname(&a.uts);
+	report_init(&a.rep, &opt.report, stdout, now_ns());
 	ret = run(&a);
 	cleanup(&a);
 	return ret;

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "consumers.h"
+#include "correlate.h"
 #include "evlat_record.h"
 #include "names.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 /* Numbers from enum mptcp_event_type, include/uapi/linux/mptcp.h */
 static const char *const event_names[] = {
@@ -25,6 +27,9 @@ static const char *const kind_names[] = {
 	[EVLAT_K_EVENT] = "event",	 [EVLAT_K_ANNOUNCED] = "announced",
 	[EVLAT_K_REMOVED] = "removed",	 [EVLAT_K_CLOSE_SSK] = "close_ssk",
 	[EVLAT_K_LISTENER] = "listener", [EVLAT_K_SEND] = "send",
+	[EVLAT_K_QUEUED] = "queued",	 [EVLAT_K_OVERRUN] = "overrun",
+	[EVLAT_K_READ] = "read",	 [EVLAT_K_NOLISTENER] = "nolistener",
+	[EVLAT_K_GONE] = "gone",
 };
 
 const char *event_name(unsigned int type)
@@ -32,6 +37,16 @@ const char *event_name(unsigned int type)
 	if (type >= ARRAY_SIZE(event_names))
 		return NULL;
 	return event_names[type];
+}
+
+const char *event_label(unsigned int type, char *buf, size_t size)
+{
+	const char *name = event_name(type);
+
+	if (name)
+		return name;
+	snprintf(buf, size, "%u", type);
+	return buf;
 }
 
 int event_by_name(const char *name)
@@ -47,6 +62,56 @@ const char *kind_name(unsigned int kind)
 	if (kind >= ARRAY_SIZE(kind_names))
 		return NULL;
 	return kind_names[kind];
+}
+
+const char *ident_field_name(unsigned int bit)
+{
+	switch (bit) {
+	case CORR_F_SADDR:
+		return "saddr";
+	case CORR_F_DADDR:
+		return "daddr";
+	case CORR_F_SPORT:
+		return "sport";
+	case CORR_F_DPORT:
+		return "dport";
+	case CORR_F_REM_ID:
+		return "rem_id";
+	}
+	return NULL;
+}
+
+const char *delivery_status_name(unsigned int st)
+{
+	static const char *const names[DS_MAX] = {
+		[DS_READ] = "read",
+		[DS_LOST_OVERRUN] = "lost_overrun",
+		[DS_UNREAD] = "unread",
+	};
+
+	return st < DS_MAX ? names[st] : "?";
+}
+
+const char *delivery_stage_name(unsigned int st)
+{
+	static const char *const names[DST_MAX] = {
+		[DST_QUEUE] = "queue",
+		[DST_READ] = "read",
+		[DST_TOTAL] = "total",
+	};
+
+	return st < DST_MAX ? names[st] : "?";
+}
+
+const char *delivery_stage_key(unsigned int st)
+{
+	static const char *const keys[DST_MAX] = {
+		[DST_QUEUE] = "queue_ns",
+		[DST_READ] = "read_ns",
+		[DST_TOTAL] = "latency_ns",
+	};
+
+	return st < DST_MAX ? keys[st] : "?";
 }
 
 /* include/net/tcp_states.h; MPTCP sockets reuse the TCP numbering */

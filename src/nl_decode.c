@@ -20,11 +20,11 @@
 #include <linux/genetlink.h>
 #include <linux/mptcp.h>
 
+#include "addr.h"
 #include "line.h"
 #include "names.h"
 #include "nl_decode.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 /* How an attribute is carried on the wire. */
 enum wire {
@@ -80,8 +80,6 @@ struct dec {
 	__u8 skind, dkind; /* W_IN4, W_IN6, or 0 when absent */
 	const char *end;   /* end of the last attribute walked */
 };
-
-static const __u8 v4mapped_prefix[12] = { [10] = 0xff, [11] = 0xff };
 
 static int attr_valid(const struct nlattr *a, enum wire w)
 {
@@ -166,13 +164,11 @@ static int attr_cb(const struct nlattr *a, void *data)
 static int settle_addr(__u8 *addr, __u8 kind, __u8 family)
 {
 	if (family == AF_INET6 && kind == W_IN4) {
-		memmove(addr + 12, addr, 4);
-		memcpy(addr, v4mapped_prefix, 12);
+		addr_map_v4(addr);
 	} else if (family == AF_INET && kind == W_IN6) {
-		if (memcmp(addr, v4mapped_prefix, 12))
+		if (!addr_is_v4mapped(addr))
 			return -EBADMSG;
-		memmove(addr, addr + 12, 4);
-		memset(addr + 4, 0, 12);
+		addr_unmap_v4(addr);
 	}
 	return 0;
 }
@@ -281,11 +277,6 @@ int nl_flags_str(unsigned int flags, char *buf, size_t size)
 	return line_end(&l);
 }
 
-static int addr_mapped(const __u8 *a)
-{
-	return !memcmp(a, v4mapped_prefix, 12);
-}
-
 /* 4, 6, or the raw family number; IPv6 events whose addresses are all IPv4-mapped show as 4. */
 static unsigned int shown_family(const struct nl_event *ev)
 {
@@ -295,9 +286,9 @@ static unsigned int shown_family(const struct nl_event *ev)
 		return ev->family;
 	if (!(ev->present & (NLE_SADDR | NLE_DADDR)))
 		return 6;
-	if ((ev->present & NLE_SADDR) && !addr_mapped(ev->saddr))
+	if ((ev->present & NLE_SADDR) && !addr_is_v4mapped(ev->saddr))
 		return 6;
-	if ((ev->present & NLE_DADDR) && !addr_mapped(ev->daddr))
+	if ((ev->present & NLE_DADDR) && !addr_is_v4mapped(ev->daddr))
 		return 6;
 	return 4;
 }

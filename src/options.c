@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "defaults.h"
 #include "exit_codes.h"
 #include "httpd.h"
 #include "names.h"
@@ -22,14 +23,20 @@ enum {
 	OPT_RCVBUF,
 	OPT_PROMETHEUS,
 	OPT_TEXTFILE,
+	OPT_FAIL_ON_LOSS,
+	OPT_MAX_LATENCY,
+	OPT_EXPECT_EVENTS,
+	OPT_WEB_CONFIG,
+	OPT_OBSERVE,
+	OPT_NO_CONSUMERS,
 };
 
-struct env env = {
-	.units = UNITS_USECS,
-	.ringbuf_kib = 256,
-	.timeout_ms = 2000,
-	.capacity = 16384,
-	.rcvbuf = 8 << 20,
+static const struct options defaults = {
+	.report = { .units = UNITS_USECS },
+	.ringbuf_kib = EVLAT_DEFAULT_RINGBUF_KIB,
+	.timeout_ms = EVLAT_DEFAULT_TIMEOUT_MS,
+	.capacity = EVLAT_DEFAULT_PENDING,
+	.rcvbuf = EVLAT_DEFAULT_RCVBUF,
 };
 
 const char *argp_program_version = "mptcp-evlat " EVLAT_VERSION;
@@ -47,7 +54,12 @@ static const char doc[] =
 	"    mptcp-evlat -e created,sub_established -m   # two event types, in msecs\n"
 	"    mptcp-evlat -N /run/netns/ns1 -j            # JSON lines for one namespace\n"
 	"    mptcp-evlat --check         # can this kernel be traced?\n"
-	"    mptcp-evlat --genl-only     # netlink side only: no BPF needed";
+	"    mptcp-evlat --genl-only     # netlink side only: no BPF needed\n"
+	"    mptcp-evlat --observe -N pm # add no subscriber beside the path manager\n"
+	"    mptcp-evlat -d 60 --fail-on-loss --max-latency all:p99=10ms   # a verdict for CI\n"
+	"\n"
+	"Exit status: 0 ok, 1 runtime error, 2 usage, 3 privileges, 4 no BTF, 5 no MPTCP, "
+	"6 probes refused, 7 a CI threshold violated.";
 
 static const struct argp_option opts[] = {
 	{ "interval", 'i', "SECONDS", 0, "Print and reset the histograms every SECONDS", 0 },
@@ -72,14 +84,25 @@ static const struct argp_option opts[] = {
 	{ "check", OPT_CHECK, NULL, 0, "Check whether this kernel can be traced, then exit", 0 },
 	{ "genl-only", OPT_GENL_ONLY, NULL, 0, "Netlink side only (no BPF): events, rates, losses",
 	  0 },
-	{ "kprobes", OPT_KPROBES, NULL, 0, "Use kprobes instead of fentry", 0 },
+	{ "kprobes", OPT_KPROBES, NULL, 0, "Use kprobes instead of fentry (no consumer view)", 0 },
+	{ "observe", OPT_OBSERVE, NULL, 0,
+	  "Observe only: no netlink subscription of ours (no netlink cost added where a path "
+	  "manager listens); events and every consumer's deliveries from BPF",
+	  0 },
+	{ "no-consumers", OPT_NO_CONSUMERS, NULL, 0,
+	  "No consumer view: leave out the probes on netlink delivery and reads", 0 },
 	{ "records", OPT_RECORDS, NULL, 0,
 	  "Print every raw kernel record (all namespaces unless -N), nothing else", 0 },
-	{ "ringbuf-kib", 'r', "KIB", 0, "BPF ring buffer size in KiB, a power of 2 (default 256)",
+	{ "ringbuf-kib", 'r', "KIB", 0,
+	  "BPF ring buffer size in KiB, a power of 2 (default " EVLAT_STR(
+		  EVLAT_DEFAULT_RINGBUF_KIB) ")",
 	  0 },
 	{ "timeout", OPT_TIMEOUT, "MS", 0,
-	  "Correlation timeout: an event unmatched for MS is reported lost (default 2000)", 0 },
-	{ "pending", OPT_PENDING, "N", 0, "Correlation table size (default 16384)", 0 },
+	  "Correlation timeout: an event unmatched for MS is reported lost (default " EVLAT_STR(
+		  EVLAT_DEFAULT_TIMEOUT_MS) ")",
+	  0 },
+	{ "pending", OPT_PENDING, "N", 0,
+	  "Correlation table size (default " EVLAT_STR(EVLAT_DEFAULT_PENDING) ")", 0 },
 	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0,
 	  "Serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR 127.0.0.1 unless given: "
 	  "0.0.0.0:9100, [::1]:9100)",
@@ -88,8 +111,26 @@ static const struct argp_option opts[] = {
 	  "Write Prometheus metrics to PATH (atomic rename) at start, every -i and at exit, for "
 	  "node_exporter's textfile collector",
 	  0 },
+	{ "web-config", OPT_WEB_CONFIG, "FILE", 0,
+	  "TLS and basic authentication for --prometheus: a Prometheus exporter-toolkit web "
+	  "config (tls_server_config, basic_auth_users), read once at start",
+	  0 },
 	{ "rcvbuf", OPT_RCVBUF, "BYTES", 0,
-	  "Netlink socket receive buffer (default 8 MiB; small values provoke overruns)", 0 },
+	  "Netlink socket receive buffer (default " EVLAT_STR(
+		  EVLAT_DEFAULT_RCVBUF_MIB) " MiB; small values provoke overruns)",
+	  0 },
+	{ NULL, 0, NULL, 0,
+	  "A verdict for CI, judged at exit on the whole run (exit 7 when violated):", 1 },
+	{ "fail-on-loss", OPT_FAIL_ON_LOSS, "STATUS,...", OPTION_ARG_OPTIONAL,
+	  "Fail if any event ends in these statuses (default: every lost_* and not_delivered)", 1 },
+	{ "max-latency", OPT_MAX_LATENCY, "EVENT:STAT=DURATION", 0,
+	  "Fail if STAT (p50, p90, p99, max) of EVENT's latency (a name, number or all) exceeds "
+	  "DURATION (250us, 5ms, 1.5s); repeatable",
+	  1 },
+	{ "expect-events", OPT_EXPECT_EVENTS, "N|EVENT=N[+]", 0,
+	  "Fail unless at least N events in all, or exactly N (N+: at least N) of EVENT, were "
+	  "seen; repeatable",
+	  1 },
 	{},
 };
 
@@ -106,22 +147,22 @@ static unsigned long parse_ulong(const char *arg, unsigned long min, unsigned lo
 	return v;
 }
 
-static void parse_events(char *arg, struct argp_state *st)
+static void parse_events(char *arg, struct argp_state *st, struct report_filter *f)
 {
 	char *save = NULL;
 
-	env.event_filter = true;
+	f->event_set = true;
 	for (char *tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		int ev = event_by_name(tok);
 
 		if (ev < 0)
 			ev = (int)parse_ulong(tok, 1, EVLAT_EVENT_TYPES - 1, st, "event");
-		env.events[ev] = true;
+		f->events[ev] = true;
 	}
 }
 
 /* --prometheus: refused here, with one message, rather than at bind time */
-static void parse_listen(const char *arg, struct argp_state *st)
+static const char *parse_listen(const char *arg, struct argp_state *st)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -131,104 +172,67 @@ static void parse_listen(const char *arg, struct argp_state *st)
 			   "invalid --prometheus address: '%s' (expected [ADDR:]PORT: a numeric "
 			   "IPv4 or [IPv6] address, port 1..65535)",
 			   arg);
-	env.prometheus = arg;
+	return arg;
 }
 
-static error_t parse_arg(int key, char *arg, struct argp_state *st)
+/* --fail-on-loss, --max-latency, --expect-events. 0, or ARGP_ERR_UNKNOWN. */
+static error_t parse_verdict_arg(int key, char *arg, struct argp_state *st, struct verdict_cfg *v)
+{
+	char err[160] = "";
+	int ret;
+
+	switch (key) {
+	case OPT_FAIL_ON_LOSS:
+		ret = verdict_add_loss(v, arg, err, sizeof(err));
+		break;
+	case OPT_MAX_LATENCY:
+		ret = verdict_add_latency(v, arg, err, sizeof(err));
+		break;
+	case OPT_EXPECT_EVENTS:
+		ret = verdict_add_expect(v, arg, err, sizeof(err));
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	if (ret == -E2BIG)
+		argp_error(st, "more than %d verdict thresholds", VERDICT_RULES);
+	else if (ret)
+		argp_error(st, "invalid %s %s",
+			   key == OPT_FAIL_ON_LOSS  ? "--fail-on-loss:"
+			   : key == OPT_MAX_LATENCY ? "--max-latency:"
+						    : "--expect-events:",
+			   err);
+	return 0;
+}
+
+/* What is shown and how: the report's configuration. 0, or ARGP_ERR_UNKNOWN. */
+static error_t parse_report_arg(int key, char *arg, struct argp_state *st, struct report_cfg *r)
 {
 	switch (key) {
-	case 'i':
-		env.interval_s = parse_ulong(arg, 1, INT_MAX, st, "interval");
-		break;
-	case 'd':
-		env.duration_s = parse_ulong(arg, 1, INT_MAX, st, "duration");
-		break;
 	case 'T':
-		env.timestamp = true;
+		r->timestamp = true;
 		break;
 	case 'm':
-		env.units = UNITS_MSECS;
+		r->units = UNITS_MSECS;
 		break;
 	case 'u':
-		env.units = UNITS_USECS;
+		r->units = UNITS_USECS;
 		break;
 	case OPT_NSECS:
-		env.units = UNITS_NSECS;
+		r->units = UNITS_NSECS;
 		break;
 	case 'e':
-		parse_events(arg, st);
+		parse_events(arg, st, &r->filter);
 		break;
 	case 't':
-		env.token_filter = true;
-		env.token = parse_ulong(arg, 0, UINT32_MAX, st, "token");
-		break;
-	case 'N':
-		if (!*arg)
-			argp_error(st, "empty network namespace");
-		env.netns = arg;
+		r->filter.token_set = true;
+		r->filter.token = parse_ulong(arg, 0, UINT32_MAX, st, "token");
 		break;
 	case 'j':
-		env.json = true;
-		break;
-	case 'A':
-		env.all_netns = true;
+		r->json = true;
 		break;
 	case 'v':
-		env.verbose = true;
-		break;
-	case OPT_CHECK:
-		env.check = true;
-		break;
-	case OPT_GENL_ONLY:
-		env.genl_only = true;
-		break;
-	case OPT_KPROBES:
-		env.force_kprobe = true;
-		break;
-	case OPT_RECORDS:
-		env.records = true;
-		break;
-	case 'r':
-		env.ringbuf_kib = parse_ulong(arg, 4, 1 << 20, st, "ring buffer size");
-		if (env.ringbuf_kib & (env.ringbuf_kib - 1))
-			argp_error(st, "ring buffer size must be a power of 2: '%s'", arg);
-		break;
-	case OPT_TIMEOUT:
-		env.timeout_ms = parse_ulong(arg, 1, 3600 * 1000, st, "timeout");
-		break;
-	case OPT_RCVBUF:
-		env.rcvbuf = parse_ulong(arg, 1024, 1 << 30, st, "receive buffer size");
-		break;
-	case OPT_PROMETHEUS:
-		parse_listen(arg, st);
-		break;
-	case OPT_TEXTFILE:
-		if (!*arg)
-			argp_error(st, "empty --textfile path");
-		env.textfile = arg;
-		break;
-	case OPT_PENDING:
-		env.capacity = parse_ulong(arg, 16, 1 << 24, st, "pending table size");
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(st, "unexpected argument: '%s'", arg);
-		break;
-	case ARGP_KEY_END:
-		if (env.check && (env.json || env.interval_s || env.genl_only))
-			argp_error(st, "--check runs alone (no -j, -i, --genl-only)");
-		if (env.records && (env.json || env.genl_only || env.check || env.interval_s))
-			argp_error(st, "--records prints raw records only (no -j, -i, --check, "
-				       "--genl-only)");
-		if ((env.prometheus || env.textfile) && (env.check || env.records))
-			argp_error(st,
-				   "--prometheus and --textfile export events: not with --check "
-				   "or --records");
-		if (env.genl_only && env.force_kprobe)
-			argp_error(st,
-				   "--genl-only loads no probes: --kprobes makes no sense with it");
-		if (env.interval_s && env.duration_s && env.interval_s > env.duration_s)
-			argp_error(st, "interval (%u s) longer than duration (%u s)",
-				   env.interval_s, env.duration_s);
+		r->verbose = true;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -236,30 +240,122 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 	return 0;
 }
 
-void options_parse(int argc, char **argv)
+/* Options that exclude each other, checked once all are read */
+static void check_combinations(const struct options *o, struct argp_state *st)
+{
+	bool json = o->report.json;
+
+	if (o->check && (json || o->interval_s || o->genl_only))
+		argp_error(st, "--check runs alone (no -j, -i, --genl-only)");
+	if (o->records && (json || o->genl_only || o->check || o->interval_s))
+		argp_error(st, "--records prints raw records only (no -j, -i, --check, "
+			       "--genl-only)");
+	if ((o->prometheus || o->textfile) && (o->check || o->records))
+		argp_error(st, "--prometheus and --textfile export events: not with --check "
+			       "or --records");
+	if (o->verdict.n && (o->check || o->records))
+		argp_error(st, "--fail-on-loss, --max-latency and --expect-events judge events: "
+			       "not with --check or --records");
+	if (o->web_config && !o->prometheus)
+		argp_error(st, "--web-config configures --prometheus: give both");
+	if (o->observe && (o->genl_only || o->force_kprobe || o->no_consumers || o->records))
+		argp_error(st, "--observe sees everything through fentry probes: not with "
+			       "--genl-only, --kprobes, --no-consumers or --records");
+	if (o->genl_only && o->force_kprobe)
+		argp_error(st, "--genl-only loads no probes: --kprobes makes no sense with it");
+	if (o->interval_s && o->duration_s && o->interval_s > o->duration_s)
+		argp_error(st, "interval (%u s) longer than duration (%u s)", o->interval_s,
+			   o->duration_s);
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *st)
+{
+	struct options *o = st->input;
+
+	if (parse_report_arg(key, arg, st, &o->report) == 0) {
+		o->verbose |= key == 'v';
+		return 0;
+	}
+	if (parse_verdict_arg(key, arg, st, &o->verdict) == 0)
+		return 0;
+	switch (key) {
+	case 'i':
+		o->interval_s = parse_ulong(arg, 1, INT_MAX, st, "interval");
+		break;
+	case 'd':
+		o->duration_s = parse_ulong(arg, 1, INT_MAX, st, "duration");
+		break;
+	case 'N':
+		if (!*arg)
+			argp_error(st, "empty network namespace");
+		o->netns = arg;
+		break;
+	case 'A':
+		o->all_netns = true;
+		break;
+	case OPT_CHECK:
+		o->check = true;
+		break;
+	case OPT_GENL_ONLY:
+		o->genl_only = true;
+		break;
+	case OPT_KPROBES:
+		o->force_kprobe = true;
+		break;
+	case OPT_RECORDS:
+		o->records = true;
+		break;
+	case OPT_OBSERVE:
+		o->observe = true;
+		break;
+	case OPT_NO_CONSUMERS:
+		o->no_consumers = true;
+		break;
+	case 'r':
+		o->ringbuf_kib = parse_ulong(arg, 4, 1 << 20, st, "ring buffer size");
+		if (o->ringbuf_kib & (o->ringbuf_kib - 1))
+			argp_error(st, "ring buffer size must be a power of 2: '%s'", arg);
+		break;
+	case OPT_TIMEOUT:
+		o->timeout_ms = parse_ulong(arg, 1, 3600 * 1000, st, "timeout");
+		break;
+	case OPT_RCVBUF:
+		o->rcvbuf = parse_ulong(arg, 1024, 1 << 30, st, "receive buffer size");
+		break;
+	case OPT_PROMETHEUS:
+		o->prometheus = parse_listen(arg, st);
+		break;
+	case OPT_TEXTFILE:
+		if (!*arg)
+			argp_error(st, "empty --textfile path");
+		o->textfile = arg;
+		break;
+	case OPT_WEB_CONFIG:
+		if (!*arg)
+			argp_error(st, "empty --web-config path");
+		o->web_config = arg;
+		break;
+	case OPT_PENDING:
+		o->capacity = parse_ulong(arg, 16, 1 << 24, st, "pending table size");
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(st, "unexpected argument: '%s'", arg);
+		break;
+	case ARGP_KEY_END:
+		check_combinations(o, st);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+void options_parse(int argc, char **argv, struct options *o)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
 
+	*o = defaults;
 	argp_err_exit_status = EXIT_USAGE;
-	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+	if (argp_parse(&argp, argc, argv, 0, NULL, o))
 		exit(EXIT_USAGE);
-}
-
-__u64 units_div(enum units u)
-{
-	return u == UNITS_MSECS ? 1000000 : u == UNITS_USECS ? 1000 : 1;
-}
-
-const char *units_label(enum units u)
-{
-	return u == UNITS_MSECS ? "msecs" : u == UNITS_USECS ? "usecs" : "nsecs";
-}
-
-bool options_want(unsigned int type, __u32 token)
-{
-	if (env.event_filter && (type >= EVLAT_EVENT_TYPES || !env.events[type]))
-		return false;
-	if (env.token_filter && token != env.token)
-		return false;
-	return true;
 }

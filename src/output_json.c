@@ -1,37 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * JSON lines. Only numbers and strings we generate ourselves (names from
- * fixed tables, addresses from inet_ntop), so no escaping is needed.
+ * JSON lines. Numbers and strings we generate ourselves (names from fixed
+ * tables, addresses from inet_ntop) need no escaping; strings from outside
+ * (a verdict option as written, a process's comm) go through json_str().
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "addr.h"
+#include "consumers.h"
+#include "correlate.h"
 #include "names.h"
 #include "output.h"
+#include "probes.h"
+#include "verdict.h"
+
+/* A string we did not make (a verdict option, a comm) as a JSON value */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
 
 static const char *const stage_keys[STAGE_MAX] = {
 	[STAGE_TOTAL] = "latency_ns",
 	[STAGE_KERNEL] = "kernel_ns",
 	[STAGE_DELIVERY] = "delivery_ns",
 };
-
-const char *event_addr(const struct evlat_event *ev, const __u8 *addr, char *buf, size_t size)
-{
-	if (!inet_ntop(ev->family == 4 ? AF_INET : AF_INET6, addr, buf, size))
-		snprintf(buf, size, "?");
-	return buf;
-}
-
-const char *event_label(unsigned int type, char *buf, size_t size)
-{
-	const char *name = event_name(type);
-
-	if (name)
-		return name;
-	snprintf(buf, size, "%u", type);
-	return buf;
-}
 
 static void json_addrs(FILE *f, const struct evlat_event *ev)
 {
@@ -40,13 +44,30 @@ static void json_addrs(FILE *f, const struct evlat_event *ev)
 	if (ev->family)
 		fprintf(f, ",\"family\":%u", ev->family);
 	if (ev->have_saddr)
-		fprintf(f, ",\"saddr\":\"%s\"", event_addr(ev, ev->saddr, a, sizeof(a)));
+		fprintf(f, ",\"saddr\":\"%s\"", addr_str(event_af(ev), ev->saddr, a, sizeof(a)));
 	if (ev->have_daddr)
-		fprintf(f, ",\"daddr\":\"%s\"", event_addr(ev, ev->daddr, a, sizeof(a)));
+		fprintf(f, ",\"daddr\":\"%s\"", addr_str(event_af(ev), ev->daddr, a, sizeof(a)));
 	if (ev->sport)
 		fprintf(f, ",\"sport\":%u", ev->sport);
 	if (ev->dport)
 		fprintf(f, ",\"dport\":%u", ev->dport);
+}
+
+/* "differs":["sport"]: the fields our kernel record read otherwise than the message */
+static void json_differs(FILE *f, unsigned int differs)
+{
+	const char *sep = "";
+
+	if (!differs)
+		return;
+	fputs(",\"differs\":[", f);
+	for (unsigned int bit = 1; bit <= differs; bit <<= 1) {
+		if (!(differs & bit) || !ident_field_name(bit))
+			continue;
+		fprintf(f, "%s\"%s\"", sep, ident_field_name(bit));
+		sep = ",";
+	}
+	fputc(']', f);
 }
 
 void json_event(FILE *f, const struct evlat_event *ev)
@@ -65,8 +86,14 @@ void json_event(FILE *f, const struct evlat_event *ev)
 		fprintf(f, ",\"rem_id\":%u", ev->rem_id);
 	if (ev->gfp)
 		fprintf(f, ",\"gfp\":\"0x%x\"", ev->gfp);
+	if (ev->have_error)
+		fprintf(f, ",\"error\":%u", ev->error);
+	if (ev->have_reset)
+		fprintf(f, ",\"reset_reason\":%u,\"reset_flags\":%u", ev->reset_reason,
+			ev->reset_flags);
 	if (ev->reason)
 		fprintf(f, ",\"reason\":\"%s\"", ev->reason);
+	json_differs(f, ev->differs);
 	fprintf(f, ",\"time_ns\":%" PRIu64, (uint64_t)ev->time_ns);
 	for (int i = 0; i < STAGE_MAX; i++)
 		if (ev->have_stage[i])
@@ -99,12 +126,12 @@ static void json_hist(FILE *f, const char *key, const struct hist *h)
 	fprintf(f, "]}");
 }
 
-static void json_event_stats(FILE *f, unsigned int type, const struct event_stats *es)
+static void json_event_stats(FILE *f, unsigned int type, const struct report_type *es)
 {
 	char lbl[16];
 
 	fprintf(f, "\"%s\":{\"event_id\":%u,\"count\":%llu", event_label(type, lbl, sizeof(lbl)),
-		type, stats_total(es));
+		type, report_type_total(es));
 	for (int st = 0; st < ST_MAX; st++)
 		fprintf(f, ",\"%s\":%llu", status_name(st), es->status[st]);
 	for (int i = 0; i < STAGE_MAX; i++) {
@@ -114,45 +141,134 @@ static void json_event_stats(FILE *f, unsigned int type, const struct event_stat
 	fputc('}', f);
 }
 
+/* "consumer":{...}: who it is */
+static void json_consumer_id(FILE *f, const struct consumer *c)
+{
+	fprintf(f, "\"consumer\":{\"pid\":%u,\"comm\":", c->pid);
+	json_str(f, c->comm);
+	fprintf(f, ",\"ino\":%u,\"portid\":%u,\"netns\":%u,\"ours\":%s}", c->ino, c->portid,
+		c->netns, c->ours ? "true" : "false");
+}
+
+void json_delivery(FILE *f, const struct delivery *d)
+{
+	char lbl[16];
+
+	fprintf(f, "{\"type\":\"delivery\",\"event\":\"%s\",\"event_id\":%u",
+		event_label(d->event, lbl, sizeof(lbl)), d->event);
+	if (d->have_token)
+		fprintf(f, ",\"token\":\"0x%08x\"", d->token);
+	fprintf(f, ",\"netns\":%u,", d->netns);
+	json_consumer_id(f, d->c);
+	fprintf(f, ",\"time_ns\":%" PRIu64, (uint64_t)d->time_ns);
+	for (int i = 0; i < DST_MAX; i++)
+		if (d->have_stage[i])
+			fprintf(f, ",\"%s\":%" PRIu64, delivery_stage_key(i),
+				(uint64_t)d->stage_ns[i]);
+	fprintf(f, ",\"status\":\"%s\"}\n", delivery_status_name(d->status));
+}
+
+static void json_consumers(FILE *f, const struct report_view *v)
+{
+	fputs(",\"consumers\":[", f);
+	for (unsigned int i = 0; i < v->ncons; i++) {
+		const struct report_consumer *rc = v->cons[i];
+		const struct consumer *c = rc->c;
+
+		fprintf(f, "%s{", i ? "," : "");
+		json_consumer_id(f, c);
+		fprintf(f, ",\"gone\":%s,\"no_enobufs\":%s,\"enobufs\":%llu",
+			c->gone ? "true" : "false", c->no_enobufs ? "true" : "false", c->enobufs);
+		for (int st = 0; st < DS_MAX; st++)
+			fprintf(f, ",\"%s\":%llu", delivery_status_name(st), rc->status[st]);
+		for (int s = 0; s < DST_MAX; s++) {
+			fputc(',', f);
+			json_hist(f, delivery_stage_key(s), &rc->stage[s]);
+		}
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
 static void json_probes(FILE *f, const struct probe_set *ps)
 {
 	fprintf(f, ",\"probes\":{");
-	for (int i = 0; i < ps->n; i++) {
+	for (int i = 0; i < PROBE_NR; i++) {
 		const struct probe *p = &ps->p[i];
 
 		fprintf(f, "%s\"%s\":{\"target\":\"%s\",\"state\":\"%s\"", i ? "," : "", p->name,
 			p->target, probe_state_name(p->state));
 		if (p->state == PROBE_ATTACHED)
-			fprintf(f, ",\"mode\":\"%s\"", probe_mode_name(p->mode));
+			fprintf(f, ",\"mode\":\"%s\",\"misses\":%llu", probe_mode_name(p->mode),
+				p->misses);
 		fputc('}', f);
 	}
 	fputc('}', f);
 }
 
-void json_summary(FILE *f, const struct stats *s, const struct run_info *info)
+/* "verdict":{"pass":B,"checks":[{"option":"--max-latency=created:p99=5ms",...}]} */
+static void json_verdict(FILE *f, const struct verdict *v)
+{
+	char lbl[16];
+
+	fprintf(f, ",\"verdict\":{\"pass\":%s,\"checks\":[", v->pass ? "true" : "false");
+	for (int i = 0; i < v->n; i++) {
+		const struct verdict_check *c = &v->check[i];
+		const struct verdict_rule *r = c->rule;
+
+		fprintf(f, "%s{\"option\":", i ? "," : "");
+		json_str(f, r->text);
+		fprintf(f, ",\"event\":\"%s\"",
+			r->type == VERDICT_ALL
+				? "all"
+				: event_label((unsigned int)r->type, lbl, sizeof(lbl)));
+		if (c->have_value)
+			fprintf(f, ",\"value\":%llu", c->value);
+		else
+			fputs(",\"value\":null", f);
+		fprintf(f, ",\"limit\":%llu,\"pass\":%s}", (unsigned long long)r->limit,
+			c->pass ? "true" : "false");
+	}
+	fputs("]}", f);
+}
+
+void json_summary(FILE *f, const struct report_view *v, const struct run_info *info)
 {
 	bool first = true;
 
 	fprintf(f, "{\"type\":\"summary\",\"mode\":\"%s\",\"duration_ns\":%" PRIu64,
-		info->genl_only ? "genl-only" : "trace", (uint64_t)info->duration_ns);
+		info->genl_only ? "genl-only" : "trace", (uint64_t)(info->now_ns - v->start_ns));
 	fprintf(f, ",\"events\":{");
 	for (unsigned int t = 0; t < EVLAT_EVENT_TYPES; t++) {
-		if (!s->ev[t] || !stats_total(s->ev[t]))
+		if (!v->ev[t] || !report_type_total(v->ev[t]))
 			continue;
 		fprintf(f, "%s", first ? "" : ",");
-		json_event_stats(f, t, s->ev[t]);
+		json_event_stats(f, t, v->ev[t]);
 		first = false;
 	}
 	fprintf(f, "},\"netlink\":{\"messages\":%llu,\"overruns\":%llu,\"errors\":%llu}",
 		info->nl_messages, info->nl_overruns, info->nl_errors);
 	if (!info->genl_only)
-		fprintf(f, ",\"records\":%llu,\"ringbuf_drops\":%llu", info->records,
-			info->ringbuf_drops);
+		fprintf(f, ",\"records\":%llu,\"ringbuf_drops\":%llu,\"probe_misses\":%llu",
+			info->records, info->ringbuf_drops, info->probe_misses);
 	if (info->corr)
 		fprintf(f,
-			",\"correlation\":{\"pending\":%u,\"pending_max\":%u,\"orphan_send\":%llu}",
-			info->corr->pending, info->corr->pending_max, info->corr->orphan_send);
+			",\"correlation\":{\"pending\":%u,\"pending_max\":%u,\"orphan_send\":%llu,"
+			"\"loose\":%llu}",
+			info->corr->pending, info->corr->pending_max, info->corr->orphan_send,
+			info->corr->loose);
+	if (info->consumers) {
+		json_consumers(f, v);
+		fprintf(f,
+			",\"deliveries\":{\"pending\":%u,\"pending_max\":%u,\"orphan_reads\":%llu,"
+			"\"unseen_reads\":%llu,\"evicted\":%llu}",
+			info->cstats->pending, info->cstats->pending_max,
+			info->cstats->orphan_reads, info->cstats->unseen_reads,
+			info->cstats->evicted);
+	}
 	if (info->probes)
 		json_probes(f, info->probes);
+	if (info->verdict)
+		json_verdict(f, info->verdict);
 	fprintf(f, "}\n");
 }

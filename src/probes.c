@@ -3,14 +3,105 @@
 #include <string.h>
 
 #include <bpf/btf.h>
-#include <bpf/libbpf.h>
 
-#include "evlat.skel.h"
 #include "probes.h"
+#include "util.h"
+
+/* One candidate for a probe: a target, the prototype it must have, its programs */
+struct probe_choice {
+	const char *target;
+	const char *variant;   /* name of the prototype variant, or NULL */
+	const char *first_arg; /* the struct the first parameter must point to, or NULL */
+	int nparams;	       /* how many parameters it must have; 0: any */
+	const char *fe_prog;   /* program names in bpf/evlat.bpf.c */
+	const char *kp_prog;   /* NULL: fentry/fexit only */
+};
+
+#define PROBE_CHOICES 2
+
+/* A target with an fentry/fexit program only (the consumers) */
+#define FE_ONLY(fn, prog)                                                                          \
+	{                                                                                          \
+		fn, NULL, NULL, 0, prog, NULL                                                      \
+	}
+
+struct probe_def {
+	const char *name;
+	bool mandatory;
+	struct probe_choice choice[PROBE_CHOICES]; /* the first that fits this kernel wins */
+};
+
+/* The attach messages and --check list them in this order. */
+static const struct probe_def probe_defs[PROBE_NR] = {
+	[PROBE_EVENT] = { "mptcp_event",
+			  true,
+			  { { "mptcp_event", NULL, NULL, 0, "fe_event", "kp_event" } } },
+	/*
+	 * mptcp_event_addr_announced() took the msk first in 5.12 - 5.18 and
+	 * the subflow socket since 5.19 (doc/kernel-notes.md).
+	 */
+	[PROBE_ANNOUNCED] = { "mptcp_event_addr_announced",
+			      true,
+			      { { "mptcp_event_addr_announced", "msk", "mptcp_sock", 0,
+				  "fe_announced_msk", "kp_announced_msk" },
+				{ "mptcp_event_addr_announced", "ssk", NULL, 0, "fe_announced",
+				  "kp_announced" } } },
+	[PROBE_CLOSE_SSK] = { "mptcp_close_ssk",
+			      true,
+			      { { "mptcp_close_ssk", NULL, NULL, 0, "fe_close_ssk",
+				  "kp_close_ssk" } } },
+	[PROBE_REMOVED] = { "mptcp_event_addr_removed",
+			    false,
+			    { { "mptcp_event_addr_removed", NULL, NULL, 0, "fe_removed",
+				"kp_removed" } } },
+	/* added in 6.2 with the LISTENER_* events */
+	[PROBE_LISTENER] = { "mptcp_event_pm_listener",
+			     false,
+			     { { "mptcp_event_pm_listener", NULL, NULL, 0, "fe_listener",
+				 "kp_listener" } } },
+	/*
+	 * The send path: mptcp_nl_mcast_send() where it is out of line (6.12+);
+	 * in 6.1 it is inlined and netlink_broadcast(), filtered on our group
+	 * id in BPF, is the closest hook.
+	 */
+	[PROBE_SEND] = { "send",
+			 false,
+			 { { "mptcp_nl_mcast_send", NULL, NULL, 0, "fe_mcast_send",
+			     "kp_mcast_send" },
+			   { "netlink_broadcast", NULL, NULL, 0, "fe_broadcast",
+			     "kp_broadcast" } } },
+	/* doc/kernel-notes.md "Consumers": each is in the BTF of 6.1, 6.12 and 7.2 */
+	[PROBE_SEND_END] = { "send_end",
+			     false,
+			     { FE_ONLY("mptcp_nl_mcast_send", "fx_mcast_send"),
+			       FE_ONLY("netlink_broadcast", "fx_broadcast") } },
+	[PROBE_QUEUED] = { "queued", false, { FE_ONLY("__netlink_sendskb", "fe_queued") } },
+	[PROBE_OVERRUN] = { "overrun", false, { FE_ONLY("netlink_overrun", "fe_overrun") } },
+	/* (sk, flags, err) since 5.19; before, a noblock argument came third */
+	[PROBE_READ] = { "read",
+			 false,
+			 { { "skb_recv_datagram", NULL, "sock", 3, "fx_read", NULL } } },
+	[PROBE_LISTENERS] = { "has_listeners",
+			      false,
+			      { FE_ONLY("netlink_has_listeners", "fx_has_listeners") } },
+	[PROBE_GONE] = { "gone", false, { FE_ONLY("netlink_release", "fe_gone") } },
+};
 
 static bool have_func(const struct btf *btf, const char *fn)
 {
 	return btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) >= 0;
+}
+
+/* The FUNC_PROTO of function @fn, or NULL */
+static const struct btf_type *func_proto(const struct btf *btf, const char *fn)
+{
+	int id = btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC);
+	const struct btf_type *t;
+
+	if (id < 0)
+		return NULL;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	return t && btf_is_func_proto(t) ? t : NULL;
 }
 
 /* Name of the struct that parameter @idx of function @fn points to, or NULL. */
@@ -32,202 +123,114 @@ static const char *param_struct(const struct btf *btf, const char *fn, unsigned 
 	return btf__name_by_offset(btf, t->name_off);
 }
 
-static struct probe *probe_add(struct probe_set *ps, const char *name, const char *target,
-			       bool mandatory, const char *fe, const char *kp,
-			       const struct btf *btf)
+static bool choice_fits(const struct probe_choice *c, const struct btf *btf)
 {
-	struct probe *p = &ps->p[ps->n++];
+	const char *first;
 
-	p->name = name;
-	p->target = target;
-	p->mandatory = mandatory;
-	p->fe_prog = fe;
-	p->kp_prog = kp;
-	p->state = target && have_func(btf, target) ? PROBE_SELECTED : PROBE_MISSING;
-	return p;
+	const struct btf_type *proto;
+
+	if (!btf || !c->target || !have_func(btf, c->target))
+		return false;
+	proto = func_proto(btf, c->target);
+	if (c->nparams && (!proto || btf_vlen(proto) != c->nparams))
+		return false;
+	if (!c->first_arg)
+		return true;
+	first = param_struct(btf, c->target, 0);
+	return first && !strcmp(first, c->first_arg);
 }
 
-/*
- * mptcp_event_addr_announced() took the msk first in 5.12 - 5.18 and the
- * subflow socket since 5.19: read which one this kernel has.
- */
-static void select_announced(struct probe_set *ps, const struct btf *btf)
+static void select_one(struct probe *p, const struct probe_def *d, const struct btf *btf)
 {
-	const char *fn = "mptcp_event_addr_announced";
-	const char *first = param_struct(btf, fn, 0);
-	bool msk = first && !strcmp(first, "mptcp_sock");
-	struct probe *p = probe_add(ps, fn, fn, true, msk ? "fe_announced_msk" : "fe_announced",
-				    msk ? "kp_announced_msk" : "kp_announced", btf);
+	const struct probe_choice *c = NULL;
 
-	p->variant = msk ? "msk" : "ssk";
+	for (int i = 0; i < PROBE_CHOICES && d->choice[i].target; i++) {
+		c = &d->choice[i]; /* when none fits: the last, the most general, for messages */
+		if (choice_fits(c, btf)) {
+			p->state = PROBE_SELECTED;
+			break;
+		}
+	}
+	p->name = d->name;
+	p->mandatory = d->mandatory;
+	p->target = c->target;
+	p->variant = c->variant;
+	p->fe_prog = c->fe_prog;
+	p->kp_prog = c->kp_prog;
 }
 
-/*
- * The send path: mptcp_nl_mcast_send() since 6.2-ish; in 6.1 it is inlined and
- * netlink_broadcast() (filtered on our group id in BPF) is the closest hook.
- */
-static void select_send(struct probe_set *ps, const struct btf *btf)
+int probes_select(struct probe_set *ps, const struct btf *btf, bool consumers)
 {
-	if (have_func(btf, "mptcp_nl_mcast_send"))
-		probe_add(ps, "send", "mptcp_nl_mcast_send", false, "fe_mcast_send",
-			  "kp_mcast_send", btf);
-	else
-		probe_add(ps, "send", "netlink_broadcast", false, "fe_broadcast", "kp_broadcast",
-			  btf);
-}
+	static const struct btf *none;
+	int err = 0;
 
-int probes_select(struct probe_set *ps, const struct btf *btf)
-{
 	memset(ps, 0, sizeof(*ps));
-	probe_add(ps, "mptcp_event", "mptcp_event", true, "fe_event", "kp_event", btf);
-	select_announced(ps, btf);
-	probe_add(ps, "mptcp_close_ssk", "mptcp_close_ssk", true, "fe_close_ssk", "kp_close_ssk",
-		  btf);
-	probe_add(ps, "mptcp_event_addr_removed", "mptcp_event_addr_removed", false, "fe_removed",
-		  "kp_removed", btf);
-	/* added in 6.2 with the LISTENER_* events */
-	probe_add(ps, "mptcp_event_pm_listener", "mptcp_event_pm_listener", false, "fe_listener",
-		  "kp_listener", btf);
-	select_send(ps, btf);
-
-	for (int i = 0; i < ps->n; i++)
+	for (int i = 0; i < PROBE_NR; i++) {
+		/* not wanted: listed as missing, with its names */
+		select_one(&ps->p[i], &probe_defs[i],
+			   i >= PROBE_FIRST_CONSUMER && !consumers ? none : btf);
 		if (ps->p[i].mandatory && ps->p[i].state == PROBE_MISSING)
-			return -ENOENT;
-	return 0;
+			err = -ENOENT;
+	}
+	return err;
 }
 
-static bool prog_wanted(const struct probe_set *ps, const char *prog, bool fentry)
+bool probes_prog_wanted(const struct probe_set *ps, const char *prog, bool fentry)
 {
-	for (int i = 0; i < ps->n; i++) {
+	for (int i = 0; i < PROBE_NR; i++) {
 		const struct probe *p = &ps->p[i];
 
 		if (p->state == PROBE_MISSING)
 			continue;
-		if ((fentry && !strcmp(prog, p->fe_prog)) || !strcmp(prog, p->kp_prog))
+		if ((fentry && !strcmp(prog, p->fe_prog)) ||
+		    (p->kp_prog && !strcmp(prog, p->kp_prog)))
 			return true;
 	}
 	return false;
 }
 
-/* Load only the programs of present targets; fentry ones unless @fentry is false. */
-static int load_once(struct probe_set *ps, struct evlat_bpf **skel, bool fentry,
-		     int (*configure)(struct evlat_bpf *, void *), void *ctx)
+bool probes_consumer_prog(const char *prog)
 {
-	struct bpf_program *prog;
-	int err;
-
-	*skel = evlat_bpf__open();
-	if (!*skel)
-		return -errno;
-	bpf_object__for_each_program(prog, (*skel)->obj)
-		bpf_program__set_autoload(prog, prog_wanted(ps, bpf_program__name(prog), fentry));
-	err = configure ? configure(*skel, ctx) : 0;
-	if (!err)
-		err = evlat_bpf__load(*skel);
-	if (err) {
-		evlat_bpf__destroy(*skel);
-		*skel = NULL;
-	}
-	return err;
+	for (int i = PROBE_FIRST_CONSUMER; i < PROBE_NR; i++)
+		for (int c = 0; c < PROBE_CHOICES; c++)
+			if (probe_defs[i].choice[c].fe_prog &&
+			    !strcmp(prog, probe_defs[i].choice[c].fe_prog))
+				return true;
+	return false;
 }
 
-int probes_load(struct probe_set *ps, struct evlat_bpf **skel, bool force_kprobe,
-		int (*configure)(struct evlat_bpf *, void *), void *ctx)
+bool probes_consumers(const struct probe_set *ps)
 {
-	int err = 0;
-
-	if (!force_kprobe) {
-		err = load_once(ps, skel, true, configure, ctx);
-		if (!err)
-			return 0;
-		ps->fentry_load_err = err;
-	}
-	ps->kprobe_only = true;
-	err = load_once(ps, skel, false, configure, ctx);
-	return err;
+	for (int i = PROBE_FIRST_CONSUMER; i < PROBE_NR; i++)
+		if (ps->p[i].state != PROBE_ATTACHED)
+			return false;
+	return true;
 }
 
-static int attach_prog(struct probe *p, struct evlat_bpf *skel, const char *name,
-		       enum probe_mode mode)
+bool probes_attached(const struct probe_set *ps, enum probe_id id)
 {
-	struct bpf_program *prog = bpf_object__find_program_by_name(skel->obj, name);
-
-	if (!prog || !bpf_program__autoload(prog))
-		return -ENOENT;
-	if (mode == PROBE_KPROBE)
-		p->link = bpf_program__attach_kprobe(prog, false, p->target);
-	else
-		p->link = bpf_program__attach(prog);
-	if (!p->link)
-		return -errno;
-	p->mode = mode;
-	return 0;
-}
-
-int probes_attach(struct probe_set *ps, struct evlat_bpf *skel)
-{
-	int ret = 0;
-
-	/* try every probe, so --check can say what each one does */
-	for (int i = 0; i < ps->n; i++) {
-		struct probe *p = &ps->p[i];
-		int err = -ENOENT;
-
-		if (p->state != PROBE_SELECTED)
-			continue;
-		if (!ps->kprobe_only)
-			err = attach_prog(p, skel, p->fe_prog, PROBE_FENTRY);
-		p->fentry_err = ps->kprobe_only ? ps->fentry_load_err : err;
-		if (err)
-			err = attach_prog(p, skel, p->kp_prog, PROBE_KPROBE);
-		p->err = err;
-		p->state = err ? PROBE_FAILED : PROBE_ATTACHED;
-		if (err && p->mandatory && !ret)
-			ret = err;
-	}
-	return ret;
+	return (unsigned int)id < PROBE_NR && ps->p[id].state == PROBE_ATTACHED;
 }
 
 int probes_count(const struct probe_set *ps, enum probe_state state)
 {
 	int n = 0;
 
-	for (int i = 0; i < ps->n; i++)
+	for (int i = 0; i < PROBE_NR; i++)
 		n += ps->p[i].state == state;
 	return n;
 }
 
-const struct probe *probes_find(const struct probe_set *ps, const char *name)
-{
-	for (int i = 0; i < ps->n; i++)
-		if (!strcmp(ps->p[i].name, name))
-			return &ps->p[i];
-	return NULL;
-}
-
-void probes_detach(struct probe_set *ps)
-{
-	for (int i = 0; i < ps->n; i++) {
-		bpf_link__destroy(ps->p[i].link);
-		ps->p[i].link = NULL;
-		if (ps->p[i].state == PROBE_ATTACHED)
-			ps->p[i].state = PROBE_SELECTED;
-	}
-}
-
 const char *probe_state_name(enum probe_state state)
 {
-	switch (state) {
-	case PROBE_MISSING:
-		return "missing";
-	case PROBE_SELECTED:
-		return "selected";
-	case PROBE_ATTACHED:
-		return "attached";
-	case PROBE_FAILED:
-		return "failed";
-	}
-	return "?";
+	static const char *const names[] = {
+		[PROBE_MISSING] = "missing",
+		[PROBE_SELECTED] = "selected",
+		[PROBE_ATTACHED] = "attached",
+		[PROBE_FAILED] = "failed",
+	};
+
+	return (unsigned int)state < ARRAY_SIZE(names) ? names[state] : "?";
 }
 
 const char *probe_mode_name(enum probe_mode mode)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Which kernel functions we hook, which program fits this kernel (BTF
- * prototypes, fentry or kprobe), loading with a fallback, and attaching one
- * by one so a missing optional target is a notice rather than a failed start.
+ * Which kernel functions we hook and which BPF program fits this kernel:
+ * one static table (probes.c) with an entry per probe id, each a list of
+ * candidate targets and prototype variants; the kernel's BTF picks one.
+ * The BPF object's lifecycle (open, autoload, load, attach) is tracer.c's:
+ * it asks this module which programs to load and where to attach them.
  */
 #ifndef EVLAT_PROBES_H
 #define EVLAT_PROBES_H
@@ -10,9 +12,26 @@
 #include <stdbool.h>
 
 struct btf;
-struct bpf_program;
 struct bpf_link;
-struct evlat_bpf;
+
+enum probe_id {
+	PROBE_EVENT,	 /* mptcp_event(): most event types */
+	PROBE_ANNOUNCED, /* mptcp_event_addr_announced() */
+	PROBE_CLOSE_SSK, /* mptcp_close_ssk(): where SUB_CLOSED is decided */
+	PROBE_REMOVED,	 /* mptcp_event_addr_removed() */
+	PROBE_LISTENER,	 /* mptcp_event_pm_listener(), 6.2+ */
+	PROBE_SEND,	 /* the multicast send path */
+	/* the consumers (fentry/fexit only): loaded with probes_select()'s @consumers */
+	PROBE_SEND_END,	 /* the send path returns: its broadcast is over */
+	PROBE_QUEUED,	 /* __netlink_sendskb(): a subscriber's socket got the message */
+	PROBE_OVERRUN,	 /* netlink_overrun(): a subscriber's socket was full */
+	PROBE_READ,	 /* skb_recv_datagram() returns: a process read it */
+	PROBE_LISTENERS, /* netlink_has_listeners() returns: was the event built at all */
+	PROBE_GONE,	 /* netlink_release(): a subscriber's socket closed */
+	PROBE_NR,
+};
+
+#define PROBE_FIRST_CONSUMER PROBE_SEND_END
 
 enum probe_state {
 	PROBE_MISSING,	/* target not in this kernel's BTF */
@@ -27,50 +46,53 @@ enum probe_mode {
 };
 
 struct probe {
+	/* from the table: the probe and the candidate this kernel matched */
 	const char *name;    /* what it observes, for messages: "mptcp_event", "send" */
+	bool mandatory;	     /* the seed probes: no start without them */
 	const char *target;  /* the kernel function chosen */
 	const char *variant; /* which prototype was matched, or NULL */
-	bool mandatory;	     /* the seed probes: no start without them */
 	const char *fe_prog; /* program names in bpf/evlat.bpf.c */
-	const char *kp_prog;
+	const char *kp_prog; /* NULL: fentry/fexit only */
+	/* what became of it */
 	enum probe_mode mode; /* how it is (to be) attached */
 	enum probe_state state;
 	struct bpf_link *link;
 	int err;	/* negative errno of a failed attach */
 	int fentry_err; /* why fentry was not used, when mode is kprobe */
+	/*
+	 * Calls the kernel did not run the program for: it is not re-entered on
+	 * a CPU where it already runs, and an fentry program can be preempted
+	 * (doc/kernel-notes.md "Probe misses"). Read by tracer_misses().
+	 */
+	unsigned long long misses;
 };
-
-#define PROBES_MAX 6
 
 struct probe_set {
-	struct probe p[PROBES_MAX];
-	int n;
-	bool kprobe_only;    /* the object was loaded with kprobe programs only */
-	int fentry_load_err; /* negative errno of the refused fentry load, or 0 */
+	struct probe p[PROBE_NR]; /* indexed by enum probe_id */
+	bool kprobe_only;	  /* the object was loaded with kprobe programs only */
+	int fentry_load_err;	  /* negative errno of the refused fentry load, or 0 */
 };
 
 /*
- * Fill @ps from @vmlinux BTF: choose the target and prototype variant of each
- * probe. Returns 0, or -ENOENT when a mandatory target is missing (the probe
- * with state PROBE_MISSING and mandatory set says which).
+ * Fill @ps from @vmlinux BTF: the target and prototype variant of each
+ * probe; the consumer probes only with @consumers (else PROBE_MISSING).
+ * Returns 0, or -ENOENT when a mandatory target is missing (that probe has
+ * state PROBE_MISSING and mandatory set).
  */
-int probes_select(struct probe_set *ps, const struct btf *vmlinux);
+int probes_select(struct probe_set *ps, const struct btf *vmlinux, bool consumers);
 
-/*
- * Open, configure and load the BPF object for @ps: fentry programs with their
- * kprobe twins first; if the kernel refuses that, kprobe programs only.
- * @force_kprobe skips fentry. @configure is called after every open.
- * Returns 0 with *skel loaded, or a negative errno of the last refusal.
- */
-int probes_load(struct probe_set *ps, struct evlat_bpf **skel, bool force_kprobe,
-		int (*configure)(struct evlat_bpf *skel, void *ctx), void *ctx);
+/* Whether BPF program @prog belongs to a consumer probe */
+bool probes_consumer_prog(const char *prog);
 
-/* Attach every selected probe (fentry, else its kprobe twin). 0 or a mandatory's error. */
-int probes_attach(struct probe_set *ps, struct evlat_bpf *skel);
+/* Whether every consumer probe is attached: the consumer view is complete */
+bool probes_consumers(const struct probe_set *ps);
 
+/* Whether BPF program @prog is to be loaded: fentry ones only if @fentry. */
+bool probes_prog_wanted(const struct probe_set *ps, const char *prog, bool fentry);
+
+/* Whether probe @id is attached */
+bool probes_attached(const struct probe_set *ps, enum probe_id id);
 int probes_count(const struct probe_set *ps, enum probe_state state);
-const struct probe *probes_find(const struct probe_set *ps, const char *name);
-void probes_detach(struct probe_set *ps);
 
 const char *probe_state_name(enum probe_state state);
 const char *probe_mode_name(enum probe_mode mode);

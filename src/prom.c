@@ -15,7 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "output.h"
+#include "names.h"
+#include "probes.h"
 #include "prom.h"
 
 #ifndef EVLAT_VERSION
@@ -24,104 +25,7 @@
 
 #define NS_PER_SEC 1000000000ULL
 #define M_LATENCY  "mptcp_evlat_event_latency_seconds"
-
-void prom_init(struct prom *p)
-{
-	struct utsname u;
-
-	memset(p, 0, sizeof(*p));
-	if (!uname(&u))
-		snprintf(p->kernel, sizeof(p->kernel), "%s", u.release);
-}
-
-void prom_free(struct prom *p)
-{
-	for (int t = 0; t < EVLAT_EVENT_TYPES; t++) {
-		free(p->ev[t]);
-		p->ev[t] = NULL;
-	}
-}
-
-static struct prom_event *get(struct prom *p, unsigned int type)
-{
-	if (type >= EVLAT_EVENT_TYPES)
-		return NULL;
-	if (!p->ev[type])
-		p->ev[type] = calloc(1, sizeof(*p->ev[type]));
-	return p->ev[type];
-}
-
-/*
- * Index of the first bucket whose le (2^k ns) is >= @ns. The terminal's log2
- * slot i is [2^i, 2^(i+1)); here a value of exactly 2^k ns goes to le = 2^k,
- * one slot lower, because Prometheus' le means "less than or equal".
- */
-static unsigned int le_index(__u64 ns)
-{
-	unsigned int k;
-
-	if (ns <= 1ULL << PROM_LE_MIN_LOG2)
-		return 0;
-	k = 64 - __builtin_clzll(ns - 1); /* ceil(log2(ns)) */
-	return k > PROM_LE_MAX_LOG2 ? PROM_LE_N : k - PROM_LE_MIN_LOG2;
-}
-
-static void hist_put(struct prom_hist *h, __u64 ns)
-{
-	h->count++;
-	h->sum_ns += ns;
-	h->le[le_index(ns)]++;
-}
-
-int prom_accumulate(struct prom *p, const struct evlat_event *ev)
-{
-	struct prom_event *pe = get(p, ev->type);
-
-	if (!pe)
-		return -ENOMEM;
-	if ((unsigned int)ev->status < ST_MAX)
-		pe->status[ev->status]++;
-	for (int i = 0; i < STAGE_MAX; i++)
-		if (ev->have_stage[i])
-			hist_put(&pe->stage[i], ev->stage_ns[i]);
-	return 0;
-}
-
-int prom_add_count(struct prom *p, unsigned int type, enum evlat_status status,
-		   unsigned long long n)
-{
-	struct prom_event *pe;
-
-	if (!n || type >= EVLAT_EVENT_TYPES || (unsigned int)status >= ST_MAX)
-		return 0;
-	pe = get(p, type);
-	if (!pe)
-		return -ENOMEM;
-	pe->status[status] += n;
-	return 0;
-}
-
-/* A counter that went down would read as a process restart: keep the largest value seen. */
-void prom_set_counts(struct prom *p, unsigned long long nl_overruns,
-		     unsigned long long ringbuf_drops)
-{
-	if (nl_overruns > p->nl_overruns)
-		p->nl_overruns = nl_overruns;
-	if (ringbuf_drops > p->ringbuf_drops)
-		p->ringbuf_drops = ringbuf_drops;
-}
-
-void prom_set_probes(struct prom *p, const struct probe_set *ps)
-{
-	p->n_probes = 0;
-	for (int i = 0; ps && i < ps->n && i < PROBES_MAX; i++) {
-		struct prom_probe *pp = &p->probes[p->n_probes++];
-
-		pp->name = ps->p[i].name;
-		pp->attached = ps->p[i].state == PROBE_ATTACHED;
-		pp->mode = pp->attached ? probe_mode_name(ps->p[i].mode) : "none";
-	}
-}
+#define M_CONSUMER "mptcp_evlat_consumer_latency_seconds"
 
 const char *prom_seconds(unsigned long long ns, char *buf, size_t size)
 {
@@ -161,56 +65,77 @@ static void put_label(FILE *f, char sep, const char *name, const char *value)
 	fputc('"', f);
 }
 
-static void put_build_info(FILE *f, const struct prom *p)
+static void put_build_info(FILE *f, const struct run_info *info)
 {
 	put_family(f, "mptcp_evlat_build_info", "gauge",
 		   "mptcp-evlat version and the kernel release it runs on; always 1");
 	fputs("mptcp_evlat_build_info", f);
 	put_label(f, '{', "version", EVLAT_VERSION);
-	put_label(f, ',', "kernel", p->kernel);
+	put_label(f, ',', "kernel", info->kernel ? info->kernel : "");
 	fputs("} 1\n", f);
 }
 
-static void put_probes(FILE *f, const struct prom *p)
+static void put_probes(FILE *f, const struct probe_set *ps)
 {
-	if (!p->n_probes)
+	if (!ps)
 		return; /* --genl-only: nothing to attach */
 	put_family(f, "mptcp_evlat_probe_attached", "gauge",
 		   "1 when the probe is attached (mode fentry or kprobe), 0 when its kernel "
 		   "function is missing or refused (mode none)");
-	for (int i = 0; i < p->n_probes; i++) {
+	for (int i = 0; i < PROBE_NR; i++) {
+		const struct probe *p = &ps->p[i];
+		bool on = p->state == PROBE_ATTACHED;
+
+		if (!p->name)
+			continue; /* a set not filled by probes_select() */
 		fputs("mptcp_evlat_probe_attached", f);
-		put_label(f, '{', "probe", p->probes[i].name);
-		put_label(f, ',', "mode", p->probes[i].mode);
-		fprintf(f, "} %d\n", p->probes[i].attached);
+		put_label(f, '{', "probe", p->name);
+		put_label(f, ',', "mode", on ? probe_mode_name(p->mode) : "none");
+		fprintf(f, "} %d\n", on);
 	}
 }
 
-static bool has_events(const struct prom *p)
+static void put_misses(FILE *f, const struct probe_set *ps)
+{
+	if (!ps)
+		return;
+	put_family(f, "mptcp_evlat_probe_misses_total", "counter",
+		   "Calls of the probed kernel function the kernel ran no program for (recursion "
+		   "or preemption inside the program): their records are missing");
+	for (int i = 0; i < PROBE_NR; i++) {
+		if (!ps->p[i].name)
+			continue;
+		fputs("mptcp_evlat_probe_misses_total", f);
+		put_label(f, '{', "probe", ps->p[i].name);
+		fprintf(f, "} %llu\n", ps->p[i].misses);
+	}
+}
+
+static bool has_events(const struct report_view *v)
 {
 	for (unsigned int t = 0; t < EVLAT_EVENT_TYPES; t++)
-		if (p->ev[t])
+		if (v->ev[t])
 			return true;
 	return false;
 }
 
 /* Every status of a type once the type is seen: an alert on a rate needs the series at 0. */
-static void put_events(FILE *f, const struct prom *p)
+static void put_events(FILE *f, const struct report_view *v)
 {
 	char lbl[16];
 
-	if (!has_events(p))
+	if (!has_events(v))
 		return; /* a family with no sample says nothing */
 	put_family(f, "mptcp_evlat_events_total", "counter",
 		   "MPTCP path-manager events by type and what became of them (README: status)");
 	for (unsigned int t = 0; t < EVLAT_EVENT_TYPES; t++) {
-		if (!p->ev[t])
+		if (!v->ev[t])
 			continue;
 		for (int st = 0; st < ST_MAX; st++) {
 			fputs("mptcp_evlat_events_total", f);
 			put_label(f, '{', "event", event_label(t, lbl, sizeof(lbl)));
 			put_label(f, ',', "status", status_name(st));
-			fprintf(f, "} %llu\n", p->ev[t]->status[st]);
+			fprintf(f, "} %llu\n", v->ev[t]->status[st]);
 		}
 	}
 }
@@ -222,58 +147,157 @@ static void put_series(FILE *f, const char *suffix, const char *event, const cha
 	put_label(f, ',', "stage", stage);
 }
 
-static void put_hist(FILE *f, const char *event, const char *stage, const struct prom_hist *h)
+/* Cumulative buckets le = 2^k ns, exact: the histogram counts values by ceil(log2) */
+static void put_hist(FILE *f, const char *event, const char *stage, const struct hist *h)
 {
-	unsigned long long cum = 0;
 	char s[32];
 
 	for (int j = 0; j < PROM_LE_N; j++) {
-		cum += h->le[j];
 		put_series(f, "_bucket", event, stage);
 		put_label(f, ',', "le", prom_seconds(1ULL << (PROM_LE_MIN_LOG2 + j), s, sizeof(s)));
-		fprintf(f, "} %llu\n", cum);
+		fprintf(f, "} %llu\n",
+			(unsigned long long)hist_count_le_pow2(h, PROM_LE_MIN_LOG2 + j));
 	}
 	put_series(f, "_bucket", event, stage);
-	fprintf(f, ",le=\"+Inf\"} %llu\n", h->count);
+	fprintf(f, ",le=\"+Inf\"} %llu\n", (unsigned long long)h->count);
 	put_series(f, "_sum", event, stage);
-	fprintf(f, "} %s\n", prom_seconds(h->sum_ns, s, sizeof(s)));
+	fprintf(f, "} %s\n", prom_seconds(h->sum, s, sizeof(s)));
 	put_series(f, "_count", event, stage);
-	fprintf(f, "} %llu\n", h->count);
+	fprintf(f, "} %llu\n", (unsigned long long)h->count);
 }
 
-static bool has_latency(const struct prom_event *pe)
+static bool has_latency(const struct report_type *t)
 {
-	for (int i = 0; pe && i < STAGE_MAX; i++)
-		if (pe->stage[i].count)
+	for (int i = 0; t && i < STAGE_MAX; i++)
+		if (t->stage[i].count)
 			return true;
 	return false;
 }
 
-static bool any_latency(const struct prom *p)
+static bool any_latency(const struct report_view *v)
 {
 	for (unsigned int t = 0; t < EVLAT_EVENT_TYPES; t++)
-		if (has_latency(p->ev[t]))
+		if (has_latency(v->ev[t]))
 			return true;
 	return false;
 }
 
 /* A type's three stages appear together with its first latency (never with --genl-only). */
-static void put_latency(FILE *f, const struct prom *p)
+static void put_latency(FILE *f, const struct report_view *v)
 {
 	char lbl[16];
 
-	if (!any_latency(p))
+	if (!any_latency(v))
 		return;
 	put_family(f, M_LATENCY, "histogram",
 		   "Latency of delivered events: kernel hook to our netlink receive (stage total), "
 		   "hook to multicast send (kernel), send to receive (delivery)");
 	for (unsigned int t = 0; t < EVLAT_EVENT_TYPES; t++) {
-		if (!has_latency(p->ev[t]))
+		if (!has_latency(v->ev[t]))
 			continue;
 		for (int i = 0; i < STAGE_MAX; i++)
 			put_hist(f, event_label(t, lbl, sizeof(lbl)), stage_name(i),
-				 &p->ev[t]->stage[i]);
+				 &v->ev[t]->stage[i]);
 	}
+}
+
+/*
+ * Consumers by comm, not by pid or socket: a label per pid would make a new
+ * series at every restart of the path manager (unbounded over time), while
+ * the programs that subscribe are few and are what an alert is about. Our
+ * own socket is comm "mptcp-evlat".
+ */
+static const char *consumer_comm(const struct consumer *c)
+{
+	return c->comm[0] ? c->comm : "unknown";
+}
+
+/* Whether consumer @i is the first of its comm in @v (the one that renders them all) */
+static bool first_of_comm(const struct report_view *v, unsigned int i)
+{
+	for (unsigned int j = 0; j < i; j++)
+		if (!strcmp(consumer_comm(v->cons[j]->c), consumer_comm(v->cons[i]->c)))
+			return false;
+	return true;
+}
+
+/* Every consumer of @comm merged into @sum */
+static void merge_comm(const struct report_view *v, const char *comm, struct report_consumer *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned int i = 0; i < v->ncons; i++) {
+		if (strcmp(consumer_comm(v->cons[i]->c), comm))
+			continue;
+		for (int st = 0; st < DS_MAX; st++)
+			sum->status[st] += v->cons[i]->status[st];
+		for (int s = 0; s < DST_MAX; s++)
+			hist_merge(&sum->stage[s], &v->cons[i]->stage[s]);
+	}
+}
+
+static void put_consumer_hist(FILE *f, const char *comm, const char *stage, const struct hist *h)
+{
+	char s[32];
+
+	for (int j = 0; j <= PROM_LE_N; j++) {
+		fputs(M_CONSUMER "_bucket", f);
+		put_label(f, '{', "comm", comm);
+		put_label(f, ',', "stage", stage);
+		if (j < PROM_LE_N)
+			put_label(f, ',', "le",
+				  prom_seconds(1ULL << (PROM_LE_MIN_LOG2 + j), s, sizeof(s)));
+		else
+			fputs(",le=\"+Inf\"", f);
+		fprintf(f, "} %llu\n",
+			j < PROM_LE_N
+				? (unsigned long long)hist_count_le_pow2(h, PROM_LE_MIN_LOG2 + j)
+				: (unsigned long long)h->count);
+	}
+	fputs(M_CONSUMER "_sum", f);
+	put_label(f, '{', "comm", comm);
+	put_label(f, ',', "stage", stage);
+	fprintf(f, "} %s\n", prom_seconds(h->sum, s, sizeof(s)));
+	fputs(M_CONSUMER "_count", f);
+	put_label(f, '{', "comm", comm);
+	put_label(f, ',', "stage", stage);
+	fprintf(f, "} %llu\n", (unsigned long long)h->count);
+}
+
+static void put_consumers(FILE *f, const struct report_view *v)
+{
+	struct report_consumer *sum;
+
+	if (!v->ncons || !(sum = malloc(sizeof(*sum))))
+		return;
+	put_family(f, "mptcp_evlat_consumer_events_total", "counter",
+		   "Event messages per subscriber of mptcp_pm_events, by the subscribing "
+		   "program's comm: read, lost_overrun (its socket was full), unread");
+	for (unsigned int i = 0; i < v->ncons; i++) {
+		const char *comm = consumer_comm(v->cons[i]->c);
+
+		if (!first_of_comm(v, i))
+			continue;
+		merge_comm(v, comm, sum);
+		for (int st = 0; st < DS_MAX; st++) {
+			fputs("mptcp_evlat_consumer_events_total", f);
+			put_label(f, '{', "comm", comm);
+			put_label(f, ',', "status", delivery_status_name(st));
+			fprintf(f, "} %llu\n", sum->status[st]);
+		}
+	}
+	put_family(f, M_CONSUMER, "histogram",
+		   "Per subscribing program (comm): multicast send to queued in its socket "
+		   "(stage queue), queued to read by it (read), kernel hook to read (total)");
+	for (unsigned int i = 0; i < v->ncons; i++) {
+		const char *comm = consumer_comm(v->cons[i]->c);
+
+		if (!first_of_comm(v, i))
+			continue;
+		merge_comm(v, comm, sum);
+		for (int s = 0; s < DST_MAX; s++)
+			put_consumer_hist(f, comm, delivery_stage_name(s), &sum->stage[s]);
+	}
+	free(sum);
 }
 
 static void put_counter(FILE *f, const char *name, const char *help, unsigned long long v)
@@ -282,21 +306,24 @@ static void put_counter(FILE *f, const char *name, const char *help, unsigned lo
 	fprintf(f, "%s %llu\n", name, v);
 }
 
-int prom_render(const struct prom *p, FILE *f)
+int prom_render(FILE *f, const struct report_view *v, const struct run_info *info)
 {
-	put_build_info(f, p);
-	put_probes(f, p);
-	put_events(f, p);
-	put_latency(f, p);
+	put_build_info(f, info);
+	put_probes(f, info->probes);
+	put_misses(f, info->probes);
+	put_events(f, v);
+	put_latency(f, v);
+	put_consumers(f, v);
 	put_counter(f, "mptcp_evlat_netlink_overruns_total",
 		    "Overruns (ENOBUFS) of our mptcp_pm_events netlink socket: events were lost",
-		    p->nl_overruns);
+		    info->nl_overruns);
 	put_counter(f, "mptcp_evlat_ringbuf_drops_total",
-		    "Kernel records the BPF ring buffer had no room for", p->ringbuf_drops);
+		    "Kernel records the BPF ring buffer had no room for", info->ringbuf_drops);
 	return ferror(f) ? -EIO : 0;
 }
 
-ssize_t prom_render_buf(const struct prom *p, char *buf, size_t size)
+ssize_t prom_render_buf(const struct report_view *v, const struct run_info *info, char *buf,
+			size_t size)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -305,7 +332,7 @@ ssize_t prom_render_buf(const struct prom *p, char *buf, size_t size)
 
 	if (!f)
 		return -ENOMEM;
-	err = prom_render(p, f);
+	err = prom_render(f, v, info);
 	if (fclose(f) && !err)
 		err = -ENOMEM;
 	if (!err && size) {
@@ -319,7 +346,7 @@ ssize_t prom_render_buf(const struct prom *p, char *buf, size_t size)
 }
 
 /* Render into @fd and make it durable: a rename of unsynced data can leave an empty file. */
-static int write_synced(const struct prom *p, int fd)
+static int write_synced(const struct report_view *v, const struct run_info *info, int fd)
 {
 	FILE *f = fdopen(fd, "w");
 	int err;
@@ -329,7 +356,7 @@ static int write_synced(const struct prom *p, int fd)
 		close(fd);
 		return err;
 	}
-	err = prom_render(p, f);
+	err = prom_render(f, v, info);
 	if (!err && fflush(f))
 		err = -errno;
 	if (!err && fsync(fd))
@@ -343,7 +370,7 @@ static int write_synced(const struct prom *p, int fd)
  * The temporary name does not end in ".prom": node_exporter's textfile
  * collector reads *.prom only, so it never sees a file being written.
  */
-int prom_write_textfile(const struct prom *p, const char *path)
+int prom_write_textfile(const char *path, const struct report_view *v, const struct run_info *info)
 {
 	char tmp[PATH_MAX];
 	int fd, err, n = snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
@@ -355,7 +382,7 @@ int prom_write_textfile(const struct prom *p, const char *path)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	err = write_synced(p, fd);
+	err = write_synced(v, info, fd);
 	if (!err && rename(tmp, path))
 		err = -errno;
 	if (err)

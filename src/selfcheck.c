@@ -9,7 +9,6 @@
 
 #include "exit_codes.h"
 #include "genl.h"
-#include "options.h"
 #include "selfcheck.h"
 #include "tracer.h"
 
@@ -102,19 +101,19 @@ static void print_probe(const struct probe *p)
 	}
 }
 
-static int check_probes(const struct genl_listener *nl)
+static int check_probes(const struct genl_listener *nl, unsigned int ringbuf_kib, bool force_kprobe)
 {
 	struct tracer t;
 	struct tracer_cfg cfg = {
 		.mcgrp = nl ? nl->group_id : 0,
-		.ringbuf_kib = env.ringbuf_kib,
-		.force_kprobe = env.force_kprobe,
+		.ringbuf_kib = ringbuf_kib,
+		.force_kprobe = force_kprobe,
 		.quiet = true,
 		.cb = noop_record,
 	};
 	int ret = tracer_open(&t, &cfg);
 
-	for (int i = 0; i < t.probes.n; i++)
+	for (int i = 0; i < PROBE_NR; i++)
 		print_probe(&t.probes.p[i]);
 	if (t.probes.fentry_load_err)
 		printf("%-34s %s\n", "fentry",
@@ -124,7 +123,7 @@ static int check_probes(const struct genl_listener *nl)
 	return ret;
 }
 
-int selfcheck_run(void)
+int selfcheck_run(unsigned int ringbuf_kib, bool force_kprobe)
 {
 	const char *verdict = "ok: the seed probes attach";
 	struct genl_listener nl = { 0 };
@@ -138,7 +137,7 @@ int selfcheck_run(void)
 	}
 	check_mptcp();
 	have_nl = check_netlink(&nl);
-	ret = check_probes(have_nl ? &nl : NULL);
+	ret = check_probes(have_nl ? &nl : NULL, ringbuf_kib, force_kprobe);
 	genl_listener_close(&nl);
 	if (ret)
 		verdict = "FAIL: the seed probes cannot attach";

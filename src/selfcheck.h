@@ -3,7 +3,13 @@
 #ifndef EVLAT_SELFCHECK_H
 #define EVLAT_SELFCHECK_H
 
-/* Print one line per requirement and probe; 0 only when the seed probes attach. */
-int selfcheck_run(void);
+#include <stdbool.h>
+
+/*
+ * Print one line per requirement and probe; 0 only when the seed probes
+ * attach, else an EXIT_* code. The probes are loaded as the tracer would:
+ * with a ring of @ringbuf_kib, kprobes only with @force_kprobe.
+ */
+int selfcheck_run(unsigned int ringbuf_kib, bool force_kprobe);
 
 #endif

@@ -17,7 +17,8 @@ struct tracer_cfg {
 	__u32 mcgrp;		  /* absolute genl group id of mptcp_pm_events */
 	unsigned int ringbuf_kib; /* power of 2 */
 	bool force_kprobe;
-	bool quiet; /* --check prints its own table */
+	bool consumers; /* the consumer probes too (fentry/fexit only) */
+	bool quiet;	/* --check prints its own table */
 	ring_buffer_sample_fn cb;
 	void *ctx;
 };
@@ -27,6 +28,7 @@ struct tracer {
 	struct probe_set probes;
 	struct ring_buffer *rb;
 	bool have_btf;
+	int consumer_load_err; /* why the consumer probes were left out of the load, or 0 */
 	/* the per-slot drops as of the last walk, and drops_total then */
 	unsigned long long drop_slots[EVLAT_DROP_SLOTS];
 	unsigned long long drops_walked;
@@ -47,6 +49,12 @@ int tracer_consume(struct tracer *t);
  * moved since the last call: without drops, no syscall.
  */
 unsigned long long tracer_drops(struct tracer *t, unsigned long long *slots);
+/*
+ * Refresh every attached probe's misses (struct probe.misses) from the
+ * kernel's count for its program (bpf_prog_info.recursion_misses, 5.12+;
+ * 0 where the kernel does not count). Returns their sum.
+ */
+unsigned long long tracer_misses(struct tracer *t);
 void tracer_close(struct tracer *t);
 
 /* Root, or CAP_BPF + CAP_PERFMON (5.8+), or CAP_SYS_ADMIN. */

@@ -12,7 +12,9 @@ PKGS=(
 	libclang-rt-dev                     # make fuzz: libFuzzer, ASan, UBSan runtimes for clang
 	libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev  # libbpf + skeletons, netlink
 	libmicrohttpd-dev                   # --prometheus: GET /metrics inside the epoll loop
+	libgnutls28-dev libyaml-dev libcrypt-dev  # --web-config: TLS, the YAML file, bcrypt
 	prometheus curl                     # tests/host/prometheus.sh: promtool, scrapes
+	openssl apache2-utils               # tests/host/webconfig.sh: test CA (openssl), htpasswd
 	clang-format groff-base man-db      # make lint / make format; man page checks
 	shellcheck                          # make lint: every shell script
 	iproute2 jq                         # host tests: netns, veth, ip mptcp monitor; JSON checks
@@ -24,7 +26,8 @@ PKGS=(
 )
 # the loader's libraries for the arm64 cross build (make ARCH=arm64)
 FOREIGN_ARCH=arm64
-FOREIGN_PKGS=(libbpf-dev libelf-dev zlib1g-dev libmnl-dev libmicrohttpd-dev)
+FOREIGN_PKGS=(libbpf-dev libelf-dev zlib1g-dev libmnl-dev libmicrohttpd-dev libgnutls28-dev libyaml-dev
+	libcrypt-dev)
 
 NATIVE_ARCH=$(dpkg --print-architecture)
 

@@ -37,7 +37,11 @@
  * the oldest candidate wins (netlink events by arrival, hook records by the
  * time their hook arrived); a full table evicts the oldest entry still
  * waiting for a half, else the oldest matched pair (delivered); corr_expire()
- * first reports the matched pairs, then expires in arrival order.
+ * first reports the matched pairs, then expires in arrival order; an entry
+ * about to expire is first paired with the oldest entry of the other side
+ * with its key that disagrees on at most one identifying field (the fewest
+ * first): the result names that field in .differs (correlate.h's identity
+ * rule), and the pair is reported as any other.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -146,6 +150,7 @@ struct m_ent {
 	__u8 state;
 	__u32 hook, nl, send;  /* hook and netlink ids, index into sends[]; NO_ID: none */
 	__u64 t;	       /* arrival of the first half */
+	unsigned int differs;  /* CORR_F_* of a pair made at expiry */
 	unsigned int age;      /* allocation: the order of waiting (eviction, expiry) */
 	unsigned int hook_seq; /* arrival of its hook record: the order send records see */
 	unsigned int ready;    /* pairing: the order of matched pairs */
@@ -155,6 +160,7 @@ struct m_ent {
 struct expect {
 	enum corr_status status;
 	__u32 hook, nl, send;
+	unsigned int differs;
 };
 
 struct fuzz {
@@ -175,7 +181,7 @@ struct fuzz {
 	unsigned int nsends, attached;
 	unsigned long long count[CORR_EVICTED + 1];
 	struct m_ent m[MAX_CAPACITY];
-	unsigned int m_seq, m_orphans;
+	unsigned int m_seq, m_orphans, m_loose;
 	struct expect q[MAX_CAPACITY + 1]; /* the running operation's predicted results */
 	unsigned int nq, iq;
 };
@@ -211,10 +217,11 @@ static bool ident_listener(__u8 ev)
 
 /*
  * README: a pair agrees on "the fields that identify the subflow (addresses,
- * ports) or address (remote id)" that both sides carry. Addresses are compared
- * as subflows[] holds them, whatever spelling each side used.
+ * ports) or address (remote id)" that both sides carry, or, paired at expiry,
+ * on all of them but one. Addresses are compared as subflows[] holds them,
+ * whatever spelling each side used. Returns the CORR_F_* that differ.
  */
-static bool fields_agree(__u32 h, __u32 n)
+static unsigned int fields_differ(__u32 h, __u32 n)
 {
 	const struct evlat_record *r = &f.hooks[h];
 	const struct nl_event *ev = &f.nls[n];
@@ -222,31 +229,42 @@ static bool fields_agree(__u32 h, __u32 n)
 	bool addrs = r->family != 0, sf = ident_subflow(r->event), ls = ident_listener(r->event);
 	bool ann = r->event == EVLAT_EV_ANNOUNCED, rem = r->event == EVLAT_EV_REMOVED;
 	__u32 p = ev->present;
+	unsigned int d = 0;
 
 	if ((ann || rem) && (p & NLE_REM_ID) && r->rem_id != ev->rem_id)
-		return false;
+		d |= CORR_F_REM_ID;
 	if ((sf || ls) && addrs && (p & NLE_SADDR) &&
 	    (hs->v6 != ns->v6 || memcmp(hs->saddr, ns->saddr, 16)))
-		return false;
+		d |= CORR_F_SADDR;
 	if ((sf || ann) && addrs && (p & NLE_DADDR) &&
 	    (hs->v6 != ns->v6 || memcmp(hs->daddr, ns->daddr, 16)))
-		return false;
+		d |= CORR_F_DADDR;
 	if ((sf || ls) && addrs && (p & NLE_SPORT) && r->sport != ev->sport)
-		return false;
+		d |= CORR_F_SPORT;
 	if (sf && addrs && (p & NLE_DPORT) && r->dport != ev->dport)
-		return false;
-	return true;
+		d |= CORR_F_DPORT;
+	return d;
 }
 
-/* Could hook record @h have produced netlink event @n? */
-static bool pair_ok(__u32 h, __u32 n)
+static bool fields_agree(__u32 h, __u32 n)
+{
+	return !fields_differ(h, n);
+}
+
+/* Same namespace, type and token, the hook no younger than the event */
+static bool same_key(__u32 h, __u32 n)
 {
 	const struct evlat_record *r = &f.hooks[h];
 	const struct nl_event *ev = &f.nls[n];
 
 	return r->netns == f.nl_info[n].netns && r->event == ev->type &&
-	       r->token == (ev->present & NLE_TOKEN ? ev->token : 0) &&
-	       r->ktime_ns <= ev->recv_ns && fields_agree(h, n);
+	       r->token == (ev->present & NLE_TOKEN ? ev->token : 0) && r->ktime_ns <= ev->recv_ns;
+}
+
+/* Could hook record @h have produced netlink event @n? */
+static bool pair_ok(__u32 h, __u32 n)
+{
+	return same_key(h, n) && fields_agree(h, n);
 }
 
 /* ---- the model ------------------------------------------------------------ */
@@ -254,7 +272,7 @@ static bool pair_ok(__u32 h, __u32 n)
 static void m_report(struct m_ent *e, enum corr_status status)
 {
 	FUZZ_CHECK(f.nq < sizeof(f.q) / sizeof(f.q[0]));
-	f.q[f.nq++] = (struct expect){ status, e->hook, e->nl, e->send };
+	f.q[f.nq++] = (struct expect){ status, e->hook, e->nl, e->send, e->differs };
 	e->state = M_FREE;
 }
 
@@ -381,6 +399,51 @@ static void m_add_send(__u32 s)
 		m_report(best, CORR_DELIVERED);
 }
 
+/* The other side's entry expiring @e pairs with, one field apart at most (or NULL) */
+static struct m_ent *m_loose_partner(const struct m_ent *e, unsigned int *differs)
+{
+	struct m_ent *best = NULL;
+	int best_n = 2;
+
+	for (unsigned int i = 0; i < f.capacity; i++) {
+		struct m_ent *o = &f.m[i];
+		__u32 h = e->state == M_HOOK ? e->hook : o->hook;
+		__u32 n = e->state == M_HOOK ? o->nl : e->nl;
+		int nd;
+
+		if (o->state != (e->state == M_HOOK ? M_NL : M_HOOK) || !same_key(h, n))
+			continue;
+		nd = __builtin_popcount(fields_differ(h, n));
+		if (nd < best_n || (nd == best_n && best && o->age < best->age)) {
+			best = o;
+			best_n = nd;
+			*differs = fields_differ(h, n);
+		}
+	}
+	return best;
+}
+
+/* @e expires: paired one field apart if it can be, else reported alone */
+static void m_expire_one(struct m_ent *e, bool all)
+{
+	unsigned int differs = 0;
+	struct m_ent *o = m_loose_partner(e, &differs), *h;
+
+	if (!o) {
+		m_report(e, e->state == M_HOOK ? CORR_NOT_DELIVERED : CORR_UNMATCHED_NL);
+		return;
+	}
+	h = e->state == M_HOOK ? e : o;
+	h->nl = e->state == M_HOOK ? o->nl : e->nl;
+	h->differs = differs;
+	(e == h ? o : e)->state = M_FREE;
+	f.m_loose++;
+	if (all)
+		m_report(h, CORR_DELIVERED);
+	else
+		m_pair(h);
+}
+
 /* corr_expire() (@all false) and corr_flush() (@all true) */
 static void m_expire(bool all)
 {
@@ -391,7 +454,7 @@ static void m_expire(bool all)
 	while ((e = m_first(1u << M_HOOK | 1u << M_NL, BY_AGE))) {
 		if (!all && (f.now <= e->t || f.now - e->t <= f.timeout))
 			break;
-		m_report(e, e->state == M_HOOK ? CORR_NOT_DELIVERED : CORR_UNMATCHED_NL);
+		m_expire_one(e, all);
 	}
 }
 
@@ -408,6 +471,7 @@ static void check_model(const struct corr_result *res)
 	FUZZ_CHECK(!res->have_nl || res->nl.reset_reason == x->nl);
 	FUZZ_CHECK(res->have_send == (x->send != NO_ID));
 	FUZZ_CHECK(!res->have_send || res->send_ns == f.sends[x->send].r.ktime_ns);
+	FUZZ_CHECK(res->differs == x->differs);
 }
 
 static __u32 take_hook(const struct corr_result *res)
@@ -526,7 +590,8 @@ static void on_result(void *ctx, const struct corr_result *res)
 		FUZZ_CHECK(f.hooks[h].netns == f.nl_info[n].netns);
 		FUZZ_CHECK(f.hooks[h].token == (f.nls[n].present & NLE_TOKEN ? f.nls[n].token : 0));
 		FUZZ_CHECK(f.hooks[h].ktime_ns <= f.nls[n].recv_ns);
-		FUZZ_CHECK(fields_agree(h, n));
+		FUZZ_CHECK(fields_differ(h, n) == res->differs);
+		FUZZ_CHECK(__builtin_popcount(res->differs) <= 1);
 	}
 	if (res->have_send)
 		check_send(res, h);
@@ -536,12 +601,29 @@ static void on_result(void *ctx, const struct corr_result *res)
 
 /* ---- after each operation ------------------------------------------------- */
 
-/* The oldest pending item: arrival grows with the index. */
-static const struct item *oldest(const struct item *info, unsigned int n, unsigned int *lo)
+/* Whether hook (@hook) or netlink item @id is half of a pair waiting for its send record */
+static bool in_pair(__u32 id, bool hook)
 {
+	for (unsigned int i = 0; i < f.capacity; i++)
+		if (f.m[i].state == M_MATCHED && (hook ? f.m[i].hook : f.m[i].nl) == id)
+			return true;
+	return false;
+}
+
+/*
+ * The oldest pending item still waiting for its other half: arrival grows
+ * with the index; a pair made at expiry waits for its send record past it.
+ */
+static const struct item *oldest(const struct item *info, unsigned int n, unsigned int *lo,
+				 bool hook)
+{
+	unsigned int i;
+
 	while (*lo < n && info[*lo].state != PENDING)
 		(*lo)++;
-	return *lo < n ? &info[*lo] : NULL;
+	for (i = *lo; i < n && (info[i].state != PENDING || in_pair(i, hook)); i++)
+		;
+	return i < n ? &info[i] : NULL;
 }
 
 static void check_after(void)
@@ -558,6 +640,7 @@ static void check_after(void)
 	FUZZ_CHECK(f.iq == f.nq); /* every predicted result came */
 	FUZZ_CHECK(st.pending == m_pending());
 	FUZZ_CHECK(st.orphan_send == f.m_orphans);
+	FUZZ_CHECK(st.loose == f.m_loose);
 	FUZZ_CHECK(st.delivered == f.count[CORR_DELIVERED] &&
 		   st.not_delivered == f.count[CORR_NOT_DELIVERED] &&
 		   st.unmatched_nl == f.count[CORR_UNMATCHED_NL] &&
@@ -567,9 +650,9 @@ static void check_after(void)
 	if (f.cur != OP_EXPIRE)
 		return;
 	/* the age list is in arrival order here (one clock): nothing overdue is left */
-	o = oldest(f.hook_info, f.nhooks, &f.hooks_lo);
+	o = oldest(f.hook_info, f.nhooks, &f.hooks_lo, true);
 	FUZZ_CHECK(!o || f.now - o->arrival <= f.timeout);
-	o = oldest(f.nl_info, f.nnls, &f.nls_lo);
+	o = oldest(f.nl_info, f.nnls, &f.nls_lo, false);
 	FUZZ_CHECK(!o || f.now - o->arrival <= f.timeout);
 }
 

@@ -5,8 +5,10 @@
 # --churn` ends with "churn conns=N ... events=E", and tests/vm/guest/bench.sh
 # checks the tracer against E; `--sink` adds "sink_msgs=M sink_drops=D", the
 # floor of the overhead figures. Here:
-#   - `ip mptcp monitor` in both namespaces prints exactly E events, plain
-#     and with --subflows;
+#   - `ip mptcp monitor` in both namespaces prints exactly E events, plain,
+#     with --subflows, and with --churn-failures (connections that end in a
+#     reset join or a fastclose: "failures=F reset_client=A reset_server=B
+#     fastclose=C"), where the monitors' SF_CLOSED lines are 2 x (A + B);
 #   - the sink queued 3 events per connection (CREATED, ESTABLISHED, CLOSED
 #     on the client side) and dropped none;
 #   - --sink without --churn is a usage error.
@@ -53,6 +55,7 @@ monitored()
 	start_monitor "$EVLAT_NS_SERVER" || bail "monitor in $EVLAT_NS_SERVER not subscribed"
 	start_monitor "$EVLAT_NS_CLIENT" || bail "monitor in $EVLAT_NS_CLIENT not subscribed"
 	line=$(churn "$@") || { not_ok "$what: trafgen failed: $(cat "$WORK/err")"; stop_monitors; return; }
+	LINE=$line
 	echo "# $line"
 	want=$(field "$line" events)
 	wait_lines "$want"
@@ -76,6 +79,22 @@ C=$(evlat_netns_path "$EVLAT_NS_CLIENT")
 monitored "--churn $SECS --rate $RATE" --rate "$RATE"
 monitored "--churn $SECS --subflows --rate $RATE" --subflows --rate "$RATE"
 
+# failing connections: counted by trafgen as it saw them fail, printed by the monitors
+for flags in "--churn-failures 20" "--subflows --churn-failures 20"; do
+	# shellcheck disable=SC2086 # flags
+	monitored "--churn $SECS $flags --rate $RATE" $flags --rate "$RATE"
+	f=$(field "$LINE" failures) a=$(field "$LINE" reset_client) b=$(field "$LINE" reset_server)
+	c=$(field "$LINE" fastclose)
+	sf=$(cat "$WORK/mon.$EVLAT_NS_SERVER" "$WORK/mon.$EVLAT_NS_CLIENT" | grep -c 'SF_CLOSED')
+	if [ -n "$f" ] && [ "$f" -gt 0 ] && [ "$f" -eq $((a + b + c)) ] && [ "$sf" -eq $((2 * (a + b))) ]
+	then
+		ok "$flags: failures=$f (reset_client=$a reset_server=$b fastclose=$c), $sf SF_CLOSED"
+	else
+		not_ok "$flags: failures=${f:-?} reset_client=${a:-?} reset_server=${b:-?}" \
+			"fastclose=${c:-?}, the monitors printed $sf SF_CLOSED"
+	fi
+done
+
 line=$(churn --sink)
 rc=$?
 echo "# $line"
@@ -90,5 +109,8 @@ check "--sink: sink_drops=0" test "${drops:-x}" = 0
 "$TRAFGEN" --server-netns "$S" --client-netns "$C" --sink >/dev/null 2>&1
 rc=$?
 check "--sink without --churn: usage error (exit 1, got $rc)" test $rc -eq 1
+"$TRAFGEN" --server-netns "$S" --client-netns "$C" --churn-failures 10 >/dev/null 2>&1
+rc=$?
+check "--churn-failures without --churn: usage error (exit 1, got $rc)" test $rc -eq 1
 
 results_done

@@ -5,7 +5,7 @@
  * mptcp-evlat counts exactly N losses.
  *
  * Debian's kernels have no CONFIG_FUNCTION_ERROR_INJECTION and no
- * CONFIG_FAULT_INJECTION (shared/KERNELS.md), so neither bpf_override_return
+ * CONFIG_FAULT_INJECTION (doc/kernel-notes.md), so neither bpf_override_return
  * nor failslab can do this. Kprobes can:
  *
  *   - a kretprobe on each event sender (mptcp_event(),
@@ -293,7 +293,7 @@ static struct kretprobe *evf_sender_ptrs[ARRAY_SIZE(evf_senders)];
  * Where a failed __alloc_skb() "returns" from: the kprobe sits on the first
  * instruction, before __alloc_skb() has touched the stack, so jumping here
  * makes this function return NULL straight to __alloc_skb()'s caller. This is
- * the "bare ret" of KERNELS.md written in C: xor %eax,%eax and a return that
+ * the "bare ret" of doc/kernel-notes.md written in C: xor %eax,%eax and a return that
  * goes through the kernel's return thunk (CONFIG_RETHUNK), where a ret of our
  * own in assembly would be an unannotated "naked return" to objtool. notrace:
  * no fentry call in front of it.

@@ -202,12 +202,16 @@ evlat_netns_down() {
 	return 0
 }
 
-# One veth pair: $1 index (1 or 2) -> 10.0.$1.1 server (evs$1), 10.0.$1.2 client (evc$1).
+# One veth pair: $1 index (1 or 2) -> 10.0.$1.1 server (evs$1), 10.0.$1.2 client (evc$1), and
+# fd00:$1::1, fd00:$1::2 (trafgen's IPv6 scenario), without duplicate address detection so
+# that they are usable at once.
 evlat_netns_link() {
 	"$IP" link add "evs$1" netns "$EVLAT_NS_SERVER" type veth \
 		peer name "evc$1" netns "$EVLAT_NS_CLIENT" || return 1
 	"$IP" -n "$EVLAT_NS_SERVER" addr add "10.0.$1.1/24" dev "evs$1" || return 1
 	"$IP" -n "$EVLAT_NS_CLIENT" addr add "10.0.$1.2/24" dev "evc$1" || return 1
+	"$IP" -n "$EVLAT_NS_SERVER" addr add "fd00:$1::1/64" dev "evs$1" nodad || return 1
+	"$IP" -n "$EVLAT_NS_CLIENT" addr add "fd00:$1::2/64" dev "evc$1" nodad || return 1
 	"$IP" -n "$EVLAT_NS_SERVER" link set "evs$1" up || return 1
 	"$IP" -n "$EVLAT_NS_CLIENT" link set "evc$1" up || return 1
 }
@@ -229,7 +233,9 @@ evlat_netns_tune() {
 
 #   $EVLAT_NS_SERVER                       $EVLAT_NS_CLIENT
 #   evs1 10.0.1.1/24  <---- veth ---->  evc1 10.0.1.2/24
+#        fd00:1::1/64                        fd00:1::2/64
 #   evs2 10.0.2.1/24  <---- veth ---->  evc2 10.0.2.2/24
+#        fd00:2::1/64                        fd00:2::2/64
 # Endpoints and limits are left to trafgen, which sets what it needs.
 evlat_netns_up() {
 	evlat_netns_down

@@ -17,16 +17,26 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "exit_codes.h"
 #include "httpd.h"
+#include "probes.h"
 #include "prom.h"
+#include "report.h"
 
 #define POLL_MS 100
 
-static void add(struct prom *p, unsigned int type, enum evlat_status st, __u64 total, __u64 kernel)
+/* What mptcp-evlat renders: the report's total view and the run-wide figures */
+struct demo {
+	struct report rep;
+	struct run_info info;
+	struct probe_set ps;
+};
+
+static void add(struct demo *p, unsigned int type, enum evlat_status st, __u64 total, __u64 kernel)
 {
 	struct evlat_event ev = { .type = type, .status = st };
 
@@ -39,40 +49,48 @@ static void add(struct prom *p, unsigned int type, enum evlat_status st, __u64 t
 		ev.have_stage[STAGE_KERNEL] = true;
 		ev.stage_ns[STAGE_KERNEL] = kernel;
 	}
-	prom_accumulate(p, &ev);
+	report_event(&p->rep, &ev);
 }
 
 /* What a trafgen run of 3 connections gives, roughly (README's example output). */
-static void synth_trace(struct prom *p)
+static void synth_trace(struct demo *p)
 {
 	static const unsigned int types[] = { 1, 2, 3, 6, 7, 10, 11, 13 };
-	struct probe_set ps = { .n = 3 };
+	static const char *const names[PROBE_NR] = {
+		"mptcp_event",
+		"mptcp_event_addr_announced",
+		"mptcp_close_ssk",
+		"mptcp_event_addr_removed",
+		"mptcp_event_pm_listener",
+		"send",
+	};
 
-	ps.p[0] = (struct probe){ .name = "mptcp_event",
-				  .state = PROBE_ATTACHED,
-				  .mode = PROBE_FENTRY };
-	ps.p[1] = (struct probe){ .name = "send", .state = PROBE_ATTACHED, .mode = PROBE_KPROBE };
-	ps.p[2] = (struct probe){ .name = "mptcp_event_pm_listener", .state = PROBE_MISSING };
-	prom_set_probes(p, &ps);
+	for (int i = 0; i < PROBE_NR; i++)
+		p->ps.p[i] = (struct probe){ .name = names[i], .state = PROBE_ATTACHED };
+	p->ps.p[PROBE_SEND].mode = PROBE_KPROBE;
+	p->ps.p[PROBE_LISTENER].state = PROBE_MISSING;
+	p->info.probes = &p->ps;
 	for (unsigned int i = 0; i < 3 * sizeof(types) / sizeof(types[0]); i++)
 		add(p, types[i % 8], ST_DELIVERED, 400000 + i * 97531, 50000 + i * 1013);
 	add(p, 11, ST_NOT_DELIVERED, 0, 0);
 	add(p, 10, ST_LOST_OVERRUN, 0, 0);
-	prom_add_count(p, 10, ST_LOST_RINGBUF, 2);
-	prom_set_counts(p, 1, 2);
+	report_count(&p->rep, 10, ST_LOST_RINGBUF, 2);
+	p->info.nl_overruns = 1;
+	p->info.ringbuf_drops = 2;
 }
 
-static void synth_genl(struct prom *p)
+static void synth_genl(struct demo *p)
 {
-	prom_set_probes(p, NULL);
+	p->info.genl_only = true;
 	for (unsigned int t = 1; t <= 3; t++)
 		add(p, t, ST_RECEIVED, 0, 0);
-	prom_set_counts(p, 0, 0);
 }
 
 static int render(void *ctx, FILE *f)
 {
-	return prom_render(ctx, f);
+	struct demo *p = ctx;
+
+	return prom_render(f, &p->rep.total, &p->info);
 }
 
 static __u64 now_ms(void)
@@ -122,9 +140,9 @@ static int serve(struct httpd *h, __u64 end)
 	return err;
 }
 
-static int write_textfile(const struct prom *p, const char *path)
+static int write_textfile(const struct demo *p, const char *path)
 {
-	int err = path ? prom_write_textfile(p, path) : 0;
+	int err = path ? prom_write_textfile(path, &p->rep.total, &p->info) : 0;
 
 	if (err)
 		fprintf(stderr, "prom_demo: textfile %s: %s\n", path, strerror(-err));
@@ -137,7 +155,9 @@ int main(int argc, char **argv)
 	unsigned int seconds = 10;
 	struct sockaddr_storage ss;
 	struct httpd h = { 0 };
-	struct prom p;
+	static const struct report_cfg quiet;
+	struct demo p = { 0 };
+	struct utsname uts;
 	socklen_t len;
 	int opt, err;
 	bool genl = false;
@@ -157,16 +177,17 @@ int main(int argc, char **argv)
 				"address, port 1..65535)\n");
 		return EXIT_USAGE;
 	}
-	prom_init(&p);
+	report_init(&p.rep, &quiet, NULL, 0);
+	p.info.kernel = uname(&uts) ? "" : uts.release;
 	if (genl)
 		synth_genl(&p);
 	else
 		synth_trace(&p);
-	err = httpd_start(&h, argv[optind], render, &p);
+	err = httpd_start(&h, argv[optind], NULL, render, &p);
 	if (err) {
 		fprintf(stderr, "prom_demo: cannot serve on %s: %s\n", argv[optind],
 			strerror(-err));
-		prom_free(&p);
+		report_free(&p.rep);
 		return EXIT_RUNTIME;
 	}
 	fprintf(stderr, "prom_demo: serving %s\n", argv[optind]);
@@ -176,6 +197,6 @@ int main(int argc, char **argv)
 	if (!err)
 		err = write_textfile(&p, textfile);
 	httpd_stop(&h);
-	prom_free(&p);
+	report_free(&p.rep);
 	return err ? EXIT_RUNTIME : EXIT_OK;
 }

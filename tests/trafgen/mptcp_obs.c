@@ -10,16 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <linux/tcp.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "mptcp_obs.h"
 
-#define BTF_MAGIC     0xeB9F
-#define BTF_PATH      "/sys/kernel/btf/vmlinux"
-#define PROC_BUF_SIZE 65536 /* /proc/net/netstat is ~8 KiB on 6.18 */
+#define BTF_MAGIC	 0xeB9F
+#define BTF_PATH	 "/sys/kernel/btf/vmlinux"
+#define PROC_BUF_SIZE	 65536 /* /proc/net/netstat is ~8 KiB on 6.18 */
+#define TCP_ESTABLISHED_ 1     /* the kernel's TCP_ESTABLISHED, what tcpi_state says */
 
 int obs_mptcp_info(int fd, struct mptcp_info *mi)
 {
@@ -62,13 +64,19 @@ int obs_subflows(int fd, struct obs_subflows *sf)
 	for (i = 0; i < copied; i++) {
 		const struct tcp_info *ti = (const void *)(base + i * buf.d.size_user);
 
-		if (ti->tcpi_state == TCP_ESTABLISHED)
+		if (ti->tcpi_state == TCP_ESTABLISHED_)
 			sf->established++;
+		/* a kernel whose tcp_info is shorter than ours leaves these 0 */
+		sf->bytes_acked[i] = ti->tcpi_bytes_acked;
+		sf->bytes_received[i] = ti->tcpi_bytes_received;
 	}
 	return 0;
 }
 
-/* MPTCP_SUBFLOW_ADDRS (5.16+), IPv4 subflows only. */
+/*
+ * MPTCP_SUBFLOW_ADDRS (5.16+): each subflow's addresses, as a sockaddr_in or a
+ * sockaddr_in6 by the subflow's family (mptcp_get_sub_addrs()).
+ */
 int obs_subflow_addrs(int fd, struct obs_addrs *a)
 {
 	struct {
@@ -87,13 +95,56 @@ int obs_subflow_addrs(int fd, struct obs_addrs *a)
 	if (len < sizeof(buf.d) || buf.d.size_user != sizeof(buf.sa[0]))
 		return -EBADMSG;
 	a->count = (len - sizeof(buf.d)) / sizeof(buf.sa[0]);
+	if (a->count > OBS_MAX_SUBFLOWS)
+		a->count = OBS_MAX_SUBFLOWS;
 	for (i = 0; i < a->count; i++) {
-		if (buf.sa[i].sa_family != AF_INET)
+		if (buf.sa[i].sa_family == AF_INET) {
+			a->local[i].in = buf.sa[i].sin_local;
+			a->remote[i].in = buf.sa[i].sin_remote;
+		} else if (buf.sa[i].sa_family == AF_INET6) {
+			a->local[i].in6 = buf.sa[i].sin6_local;
+			a->remote[i].in6 = buf.sa[i].sin6_remote;
+		} else {
 			return -EAFNOSUPPORT;
-		a->local[i] = buf.sa[i].sin_local;
-		a->remote[i] = buf.sa[i].sin_remote;
+		}
 	}
 	return 0;
+}
+
+int obs_addrs_find(const struct obs_addrs *a, int remote, int family, const void *addr)
+{
+	const union obs_sa *sa = remote ? a->remote : a->local;
+	unsigned int i;
+
+	for (i = 0; i < a->count; i++) {
+		/* an IPv4 address of an IPv6 socket (accepted by a :: listener) is mapped */
+		if (family == AF_INET && sa[i].sa.sa_family == AF_INET6 &&
+		    IN6_IS_ADDR_V4MAPPED(&sa[i].in6.sin6_addr) &&
+		    !memcmp(&sa[i].in6.sin6_addr.s6_addr[12], addr, 4))
+			return i;
+		if (sa[i].sa.sa_family != family)
+			continue;
+		if (family == AF_INET && !memcmp(&sa[i].in.sin_addr, addr, 4))
+			return i;
+		if (family == AF_INET6 && !memcmp(&sa[i].in6.sin6_addr, addr, 16))
+			return i;
+	}
+	return -ENOENT;
+}
+
+/*
+ * mptcp_poll() reports EPOLLRDHUP once the peer's DATA_FIN arrived, EPOLLHUP
+ * when the msk is closed both ways or TCP_CLOSE (a fastclose received, all
+ * subflows gone) and EPOLLERR with a socket error: with none of them and no
+ * shutdown() of ours, the msk is still TCP_ESTABLISHED.
+ */
+int obs_msk_hangup(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+	if (poll(&p, 1, 0) < 0)
+		return -errno;
+	return !!(p.revents & (POLLHUP | POLLRDHUP | POLLERR));
 }
 
 /*
@@ -164,14 +215,16 @@ int obs_mib_read(int fd, const char *name, __u64 *val)
 }
 
 /*
- * The "sockets" column of the "MPTCP" row (IPv4 msks) counts the netns' msks
- * until they are destroyed, orphans waiting for the DATA_FIN exchange
- * included: the kernel's own selftests (diag.sh) read it the same way.
+ * The "sockets" column of the "MPTCP" row (IPv4 msks) and of "MPTCPv6"
+ * (IPv6 ones, when the kernel has MPTCP_IPV6) counts the netns' msks until
+ * they are destroyed, orphans waiting for the DATA_FIN exchange included: the
+ * kernel's own selftests (diag.sh) read it the same way.
  */
 int obs_inuse_read(int fd, unsigned int *msks)
 {
 	static char buf[PROC_BUF_SIZE];
 	int err = proc_reread(fd, buf, sizeof(buf));
+	unsigned int v6 = 0;
 	char *row;
 
 	if (err)
@@ -179,6 +232,9 @@ int obs_inuse_read(int fd, unsigned int *msks)
 	row = strstr(buf, "\nMPTCP ");
 	if (!row || sscanf(row, " MPTCP %*u %u", msks) != 1)
 		return -ENOENT;
+	row = strstr(buf, "\nMPTCPv6 ");
+	if (row && sscanf(row, " MPTCPv6 %*u %u", &v6) == 1)
+		*msks += v6;
 	return 0;
 }
 

@@ -12,22 +12,39 @@
 
 #include "mptcp_compat.h"
 
-#define OBS_MAX_SUBFLOWS 8
+/* the initial subflow and 8 more, the most the in-kernel PM allows (MPTCP_PM_ADDR_MAX) */
+#define OBS_MAX_SUBFLOWS 16
 
 struct obs_subflows {
 	unsigned int count;	  /* subflows the msk has (kernel's count) */
 	unsigned int established; /* of those, in TCP_ESTABLISHED */
+	/* per subflow, in the msk's list order (the initial one first) */
+	__u64 bytes_acked[OBS_MAX_SUBFLOWS];
+	__u64 bytes_received[OBS_MAX_SUBFLOWS];
+};
+
+union obs_sa {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
 };
 
 struct obs_addrs {
 	unsigned int count;
-	struct sockaddr_in local[OBS_MAX_SUBFLOWS];
-	struct sockaddr_in remote[OBS_MAX_SUBFLOWS];
+	union obs_sa local[OBS_MAX_SUBFLOWS];
+	union obs_sa remote[OBS_MAX_SUBFLOWS];
 };
 
 int obs_mptcp_info(int fd, struct mptcp_info *mi);
 int obs_subflows(int fd, struct obs_subflows *sf);
 int obs_subflow_addrs(int fd, struct obs_addrs *a);
+/*
+ * The subflow of @a whose local (@remote: 0) or remote (1) address is @addr of
+ * @family (an IPv4 one also as IPv4-mapped IPv6); -ENOENT if none.
+ */
+int obs_addrs_find(const struct obs_addrs *a, int remote, int family, const void *addr);
+/* 1 when the msk saw a hang-up (POLLHUP, POLLRDHUP: DATA_FIN, fastclose) or an error */
+int obs_msk_hangup(int fd);
 
 /*
  * /proc/net files of the netns the process is in when they are opened:

@@ -333,12 +333,15 @@ static int put_endpoint(struct pm_msg *m, const struct pm_endpoint *ep)
 {
 	int nest = msg_nest_start(m, MPTCP_PM_ATTR_ADDR);
 	int err = nest < 0 ? nest : 0;
+	int v6 = ep->family == AF_INET6;
 
 	if (!err)
-		err = msg_put_u16(m, MPTCP_PM_ADDR_ATTR_FAMILY, AF_INET);
+		err = msg_put_u16(m, MPTCP_PM_ADDR_ATTR_FAMILY, v6 ? AF_INET6 : AF_INET);
 	if (!err)
 		err = msg_put_u8(m, MPTCP_PM_ADDR_ATTR_ID, ep->id);
-	if (!err)
+	if (!err && v6)
+		err = msg_put(m, MPTCP_PM_ADDR_ATTR_ADDR6, &ep->addr6, sizeof(ep->addr6));
+	else if (!err)
 		err = msg_put(m, MPTCP_PM_ADDR_ATTR_ADDR4, &ep->addr, sizeof(ep->addr));
 	if (!err)
 		err = msg_put_u32(m, MPTCP_PM_ADDR_ATTR_FLAGS, ep->flags);

@@ -21,9 +21,11 @@ struct pm_genl {
 	char errmsg[128]; /* kernel extack message of the last failure */
 };
 
-/* One IPv4 endpoint of the in-kernel path manager. */
+/* One endpoint of the in-kernel path manager: IPv4 unless family is AF_INET6. */
 struct pm_endpoint {
 	struct in_addr addr;
+	struct in6_addr addr6;
+	int family; /* 0 (AF_INET) or AF_INET6 */
 	__u8 id;
 	__u32 flags; /* MPTCP_PM_ADDR_FLAG_* */
 };

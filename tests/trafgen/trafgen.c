@@ -22,9 +22,14 @@
  *   wait until both msks are destroyed (no event)
  * and once, on the server: LISTENER_CREATED / LISTENER_CLOSED (6.2+).
  *
- * --churn SECONDS is the benchmark mode (see run_churn()): connections as
- * fast as possible, each with a fixed number of events, for the tracer's
- * overhead measurements (tests/bench/).
+ * --scenario NAME runs one connection through a failure mode instead
+ * (scenario.c: reset joins, fastclose, a path down, refused joins and
+ * connects, IPv6 and IPv4-mapped subflows, eight joins, an address removed
+ * under load), listing what each side's kernel emitted for it.
+ *
+ * --churn SECONDS is the benchmark mode (churn.c): connections as fast as
+ * possible, each with a fixed number of events, for the tracer's overhead
+ * measurements (tests/bench/).
  *
  * No step is assumed: each is observed (MPTCP_INFO, MPTCP_TCPINFO,
  * MPTCP_SUBFLOW_ADDRS, the MIB) within a bounded time before its events are
@@ -50,80 +55,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "mptcp_compat.h"
-#include "mptcp_obs.h"
-#include "pm_genl.h"
+#include "trafgen.h"
 
-enum {
-	EXIT_OK = 0,
-	EXIT_USAGE = 1,
-	EXIT_SETUP = 2,
-	EXIT_TIMEOUT = 3,
-	EXIT_STEP = 4,
-};
-
-#define TG_SIGNAL_ID	      1 /* any id but 0, which names the initial address */
-#define TG_LIMIT	      2 /* add_addr_accepted and subflows, both sides */
-#define TG_DEFAULT_PORT	      10100
-#define TG_DEFAULT_TIMEOUT_MS 10000	 /* per step: TCG guests are slow */
-#define TG_MIB_PRIO_RX	      "MPPrioRx" /* MP_PRIO received, since 5.12 */
-
-static struct env {
-	const char *server_ns;
-	const char *client_ns;
-	const char *expect;
-	struct in_addr srv[2]; /* [0] initial subflow, [1] announced */
-	struct in_addr cli[2]; /* [0] initial subflow, [1] expected join source */
-	unsigned short port;
-	unsigned int conns;
-	int timeout_ms;
-	int verbose;
-	long long churn_ms; /* --churn: benchmark mode for this long */
-	int churn_subflows; /* --subflows: a signal endpoint, one join per connection */
-	unsigned int rate;  /* --rate: at most this many connections per second */
-	int churn_sink;	    /* --sink: a listener in the client netns that never reads */
-} env = {
+struct env env = {
 	.port = TG_DEFAULT_PORT,
 	.conns = 1,
 	.timeout_ms = TG_DEFAULT_TIMEOUT_MS,
-};
-
-struct side {
-	const char *name;
-	int nsfd;
-	unsigned long long ino; /* netns inode: events carry this netns */
-	struct pm_genl pm;
-};
-
-struct expect {
-	unsigned long long ino;
-	__u32 token;
-	__u8 event;
-};
-
-struct run {
-	struct side srv;
-	struct side cli;
-	int lfd;	  /* server listener */
-	int mib_fd;	  /* the client netns' /proc/net/netstat */
-	int srv_inuse_fd; /* each netns' /proc/net/protocols */
-	int cli_inuse_fd;
-	unsigned int srv_base; /* msks in use between connections */
-	unsigned int cli_base;
-	int listener_events;
-	int code; /* exit code of the first failure */
-	struct expect *ev;
-	size_t nev, cap;
-	long long t0;
-};
-
-struct conn {
-	unsigned int idx;
-	int cfd; /* client msk, client netns */
-	int sfd; /* accepted msk, server netns */
-	__u32 ctok;
-	__u32 stok;
-	__u64 prio_base; /* client MPPrioRx before SET_FLAGS */
 };
 
 static const char *const event_names[TG_EV_MAX] = {
@@ -144,7 +81,7 @@ static const char *event_name(unsigned int ev)
 	return ev < TG_EV_MAX && event_names[ev] ? event_names[ev] : "unknown";
 }
 
-static long long now_ms(void)
+long long now_ms(void)
 {
 	struct timespec ts;
 
@@ -152,7 +89,7 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-static void vlog(const struct run *r, const char *fmt, ...)
+void vlog(const struct run *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -166,7 +103,7 @@ static void vlog(const struct run *r, const char *fmt, ...)
 }
 
 /* Report a failure once, remember its exit code, return @err. */
-static int fail(struct run *r, int code, int err, const char *fmt, ...)
+int fail(struct run *r, int code, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -181,15 +118,19 @@ static int fail(struct run *r, int code, int err, const char *fmt, ...)
 	return err;
 }
 
-static const char *pm_why(const struct pm_genl *pm, int err)
+const char *pm_why(const struct pm_genl *pm, int err)
 {
 	return pm->errmsg[0] ? pm->errmsg : strerror(-err);
 }
 
-static int expect_add(struct run *r, const struct side *s, enum tg_event ev, __u32 token)
+int expect_add(struct run *r, const struct side *s, enum tg_event ev, __u32 token)
 {
 	struct expect *tmp;
 
+	if (r->count_only) {
+		r->counted++;
+		return 0;
+	}
 	if (r->nev == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 64;
 		tmp = realloc(r->ev, r->cap * sizeof(*tmp));
@@ -239,7 +180,7 @@ static int side_open(struct run *r, struct side *s, const char *path)
 	return 0;
 }
 
-static int side_enter(struct run *r, const struct side *s, const char *path)
+int side_enter(struct run *r, const struct side *s, const char *path)
 {
 	if (setns(s->nsfd, CLONE_NEWNET) == 0)
 		return 0;
@@ -269,9 +210,9 @@ static int side_pm_init(struct run *r, struct side *s)
 	return 0;
 }
 
-static int mptcp_socket(struct run *r, const char *who)
+int mptcp_socket(struct run *r, const char *who, int family)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_MPTCP);
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_MPTCP);
 
 	if (fd < 0)
 		return fail(r, EXIT_SETUP, -errno, "%s: MPTCP socket: %s (net.mptcp.enabled=0?)",
@@ -280,32 +221,32 @@ static int mptcp_socket(struct run *r, const char *who)
 }
 
 /*
- * One listener on INADDR_ANY: the client's MP_JOIN goes to the announced
- * address with the connection's port, and must find a listener there too.
+ * One listener, by default on INADDR_ANY: the client's MP_JOIN goes to the
+ * announced address with the connection's port, and must find a listener
+ * there too. An IPv6 listener on :: takes IPv4 too (IPv4-mapped).
  */
-static int server_listen(struct run *r)
+int server_listen(struct run *r)
 {
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET,
-		.sin_port = htons(env.port),
-		.sin_addr.s_addr = htonl(INADDR_ANY),
-	};
-	int one = 1;
+	const struct sockaddr *sa = (const struct sockaddr *)&r->listen.ss;
+	char a[INET6_ADDRSTRLEN + 8];
+	int one = 1, zero = 0;
 
-	r->lfd = mptcp_socket(r, "server");
+	r->lfd = mptcp_socket(r, "server", sa->sa_family);
 	if (r->lfd < 0)
 		return r->lfd;
 	if (setsockopt(r->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(r->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(r->lfd, 16) < 0)
-		return fail(r, EXIT_SETUP, -errno, "server: listen on port %u: %s", env.port,
-			    strerror(errno));
+	    (sa->sa_family == AF_INET6 &&
+	     setsockopt(r->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0) ||
+	    bind(r->lfd, sa, r->listen.len) < 0 || listen(r->lfd, 16) < 0)
+		return fail(r, EXIT_SETUP, -errno, "server: listen on %s: %s",
+			    tg_addr_str(&r->listen, a, sizeof(a)), strerror(errno));
 	if (r->listener_events)
 		return expect_add(r, &r->srv, TG_EV_LISTENER_CREATED, 0);
 	return 0;
 }
 
 /* Open /proc/net/@name of the current netns into @fd. */
-static int proc_open(struct run *r, const struct side *s, const char *name, int *fd)
+int proc_open(struct run *r, const struct side *s, const char *name, int *fd)
 {
 	*fd = obs_proc_net_open(name);
 	if (*fd < 0)
@@ -314,7 +255,7 @@ static int proc_open(struct run *r, const struct side *s, const char *name, int 
 	return 0;
 }
 
-static int inuse_read(struct run *r, int fd, const char *who, unsigned int *msks)
+int inuse_read(struct run *r, int fd, const char *who, unsigned int *msks)
 {
 	int err = obs_inuse_read(fd, msks);
 
@@ -322,6 +263,52 @@ static int inuse_read(struct run *r, int fd, const char *who, unsigned int *msks
 		return fail(r, EXIT_SETUP, err, "%s: MPTCP row of /proc/net/protocols: %s", who,
 			    strerror(-err));
 	return 0;
+}
+
+int mib_read(struct run *r, int fd, const char *who, const char *name, __u64 *val)
+{
+	int err = obs_mib_read(fd, name, val);
+
+	if (err)
+		return fail(r, EXIT_SETUP, err, "%s: MIB MPTcpExt %s: %s", who, name,
+			    strerror(-err));
+	return 0;
+}
+
+void tg_addr_set(struct tg_addr *a, int family, const void *addr, unsigned short port)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)&a->ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a->ss;
+
+	memset(a, 0, sizeof(*a));
+	if (family == AF_INET) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		memcpy(&in->sin_addr, addr, sizeof(in->sin_addr));
+		a->len = sizeof(*in);
+	} else {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		memcpy(&in6->sin6_addr, addr, sizeof(in6->sin6_addr));
+		a->len = sizeof(*in6);
+	}
+}
+
+/* "10.0.1.1:10100", "[fd00:1::1]:10100" */
+const char *tg_addr_str(const struct tg_addr *a, char *buf, size_t size)
+{
+	const struct sockaddr_in *in = (const struct sockaddr_in *)&a->ss;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a->ss;
+	char s[INET6_ADDRSTRLEN] = "?";
+
+	if (in->sin_family == AF_INET) {
+		inet_ntop(AF_INET, &in->sin_addr, s, sizeof(s));
+		snprintf(buf, size, "%s:%u", s, ntohs(in->sin_port));
+	} else {
+		inet_ntop(AF_INET6, &in6->sin6_addr, s, sizeof(s));
+		snprintf(buf, size, "[%s]:%u", s, ntohs(in6->sin6_port));
+	}
+	return buf;
 }
 
 static int run_setup(struct run *r)
@@ -344,6 +331,8 @@ static int run_setup(struct run *r)
 	if (!err)
 		err = proc_open(r, &r->srv, "protocols", &r->srv_inuse_fd);
 	if (!err)
+		err = proc_open(r, &r->srv, "netstat", &r->srv_mib_fd);
+	if (!err)
 		err = side_enter(r, &r->cli, env.client_ns);
 	if (!err)
 		err = side_pm_init(r, &r->cli);
@@ -365,7 +354,7 @@ static int run_setup(struct run *r)
 /* ---- waiting ------------------------------------------------------------ */
 
 /* Wait for @events on @fd until @deadline (ms, CLOCK_MONOTONIC). */
-static int wait_fd(int fd, short events, long long deadline)
+int wait_fd(int fd, short events, long long deadline)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 	long long left;
@@ -383,15 +372,12 @@ static int wait_fd(int fd, short events, long long deadline)
 	}
 }
 
-/* 1: condition met, 0: not yet (@state says how far), <0: error. */
-typedef int (*cond_fn)(struct run *r, struct conn *c, char *state, size_t len);
-
 /*
  * Path-manager steps run in the kernel's workqueue and softirqs with nothing
  * for userspace to poll on, so re-check the condition with a short backoff
  * until it holds or the step's deadline passes.
  */
-static int poll_until(struct run *r, struct conn *c, cond_fn cond, char *state, size_t len)
+int poll_until(struct run *r, struct conn *c, cond_fn cond, char *state, size_t len)
 {
 	long long deadline = now_ms() + env.timeout_ms;
 	int delay = 1, ret;
@@ -408,7 +394,7 @@ static int poll_until(struct run *r, struct conn *c, cond_fn cond, char *state, 
 	}
 }
 
-static int wait_until(struct run *r, struct conn *c, cond_fn cond, const char *what)
+int wait_until(struct run *r, struct conn *c, cond_fn cond, const char *what)
 {
 	char state[160] = "";
 	int ret = poll_until(r, c, cond, state, sizeof(state));
@@ -424,16 +410,12 @@ static int wait_until(struct run *r, struct conn *c, cond_fn cond, const char *w
 
 /* ---- one connection ----------------------------------------------------- */
 
-static int client_connect(struct run *r, struct conn *c)
+/* A non-blocking connect() from r->src to r->dst; it completes later */
+int client_connect(struct run *r, struct conn *c)
 {
-	struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr = env.cli[0] };
-	struct sockaddr_in dst = {
-		.sin_family = AF_INET,
-		.sin_port = htons(env.port),
-		.sin_addr = env.srv[0],
-	};
+	char a[INET6_ADDRSTRLEN + 8];
 
-	c->cfd = mptcp_socket(r, "client");
+	c->cfd = mptcp_socket(r, "client", r->dst.ss.ss_family);
 	if (c->cfd < 0)
 		return c->cfd;
 	/*
@@ -442,21 +424,22 @@ static int client_connect(struct run *r, struct conn *c)
 	 * TIME_WAIT from earlier cycles count as taken, and a long churn would
 	 * run out of them.
 	 */
-	if (!env.churn_ms && bind(c->cfd, (struct sockaddr *)&src, sizeof(src)) < 0)
-		return fail(r, EXIT_SETUP, -errno, "client: bind %s: %s", inet_ntoa(env.cli[0]),
-			    strerror(errno));
-	if (connect(c->cfd, (struct sockaddr *)&dst, sizeof(dst)) < 0 && errno != EINPROGRESS)
-		return fail(r, EXIT_STEP, -errno, "conn %u: connect to %s:%u: %s", c->idx,
-			    inet_ntoa(env.srv[0]), env.port, strerror(errno));
+	if (!env.churn_ms && bind(c->cfd, (struct sockaddr *)&r->src.ss, r->src.len) < 0)
+		return fail(r, EXIT_SETUP, -errno, "client: bind %s: %s",
+			    tg_addr_str(&r->src, a, sizeof(a)), strerror(errno));
+	if (connect(c->cfd, (struct sockaddr *)&r->dst.ss, r->dst.len) < 0 && errno != EINPROGRESS)
+		return fail(r, EXIT_STEP, -errno, "conn %u: connect to %s: %s", c->idx,
+			    tg_addr_str(&r->dst, a, sizeof(a)), strerror(errno));
 	return 0;
 }
 
 /* Complete the client's connect and the server's accept, in either order. */
-static int conn_open(struct run *r, struct conn *c)
+int conn_open(struct run *r, struct conn *c)
 {
 	long long deadline = now_ms() + env.timeout_ms;
 	int err = client_connect(r, c), soerr = 0;
 	socklen_t len = sizeof(soerr);
+	char a[INET6_ADDRSTRLEN + 8];
 
 	if (err)
 		return err;
@@ -477,12 +460,12 @@ static int conn_open(struct run *r, struct conn *c)
 		err = -soerr;
 	if (err)
 		return fail(r, err == -ETIMEDOUT ? EXIT_TIMEOUT : EXIT_STEP, err,
-			    "conn %u: connect to %s:%u: %s", c->idx, inet_ntoa(env.srv[0]),
-			    env.port, strerror(-err));
+			    "conn %u: connect to %s: %s", c->idx,
+			    tg_addr_str(&r->dst, a, sizeof(a)), strerror(-err));
 	return 0;
 }
 
-static int send_all(int fd, const char *buf, size_t len, long long deadline)
+int send_all(int fd, const char *buf, size_t len, long long deadline)
 {
 	ssize_t n;
 	int err;
@@ -503,7 +486,7 @@ static int send_all(int fd, const char *buf, size_t len, long long deadline)
 	return 0;
 }
 
-static int recv_all(int fd, char *buf, size_t len, long long deadline)
+int recv_all(int fd, char *buf, size_t len, long long deadline)
 {
 	ssize_t n;
 	int err;
@@ -532,7 +515,7 @@ static int recv_all(int fd, char *buf, size_t len, long long deadline)
  * ACKs) makes both ends fully established, which is when each sends
  * ESTABLISHED.
  */
-static int conn_echo(struct run *r, struct conn *c)
+int conn_echo(struct run *r, struct conn *c)
 {
 	static const char ping[] = "mptcp-evlat trafgen ping";
 	long long deadline = now_ms() + env.timeout_ms;
@@ -555,7 +538,7 @@ static int conn_echo(struct run *r, struct conn *c)
 }
 
 /* The msk's local token: what the events of that side carry. */
-static int msk_token(struct run *r, struct conn *c, int fd, const char *who, __u32 *token)
+int msk_token(struct run *r, struct conn *c, int fd, const char *who, __u32 *token)
 {
 	struct mptcp_info mi;
 	int err = obs_mptcp_info(fd, &mi);
@@ -572,7 +555,7 @@ static int msk_token(struct run *r, struct conn *c, int fd, const char *who, __u
 	return 0;
 }
 
-static int conn_established(struct run *r, struct conn *c)
+int conn_established(struct run *r, struct conn *c)
 {
 	int err = conn_open(r, c);
 
@@ -597,14 +580,14 @@ static int conn_established(struct run *r, struct conn *c)
 }
 
 /* Both msks' subflow counts, and how many are TCP_ESTABLISHED. */
-static int both_subflows(struct conn *c, struct obs_subflows *cs, struct obs_subflows *ss)
+int both_subflows(struct conn *c, struct obs_subflows *cs, struct obs_subflows *ss)
 {
 	int err = obs_subflows(c->cfd, cs);
 
 	return err ? err : obs_subflows(c->sfd, ss);
 }
 
-static int join_done(struct run *r, struct conn *c, char *state, size_t len)
+int join_done(struct run *r, struct conn *c, char *state, size_t len)
 {
 	struct obs_subflows cs, ss;
 	struct mptcp_info mi;
@@ -628,7 +611,7 @@ static int join_done(struct run *r, struct conn *c, char *state, size_t len)
 	       ss.count == 2 && ss.established == 2;
 }
 
-static void ntop(const struct in_addr *a, char buf[INET_ADDRSTRLEN])
+void ntop(const struct in_addr *a, char buf[INET_ADDRSTRLEN])
 {
 	if (!inet_ntop(AF_INET, a, buf, INET_ADDRSTRLEN))
 		strcpy(buf, "?");
@@ -645,12 +628,12 @@ static int join_check_addrs(struct run *r, struct conn *c)
 	if (err)
 		return fail(r, EXIT_STEP, err, "conn %u: MPTCP_SUBFLOW_ADDRS: %s", c->idx,
 			    strerror(-err));
-	if (a.count == 2 && a.remote[1].sin_addr.s_addr == env.srv[1].s_addr &&
-	    a.local[1].sin_addr.s_addr == env.cli[1].s_addr)
+	if (a.count == 2 && a.remote[1].in.sin_addr.s_addr == env.srv[1].s_addr &&
+	    a.local[1].in.sin_addr.s_addr == env.cli[1].s_addr)
 		return 0;
 	if (a.count >= 2) {
-		ntop(&a.local[1].sin_addr, loc);
-		ntop(&a.remote[1].sin_addr, rem);
+		ntop(&a.local[1].in.sin_addr, loc);
+		ntop(&a.remote[1].in.sin_addr, rem);
 	}
 	ntop(&env.cli[1], want_loc);
 	ntop(&env.srv[1], want_rem);
@@ -658,7 +641,7 @@ static int join_check_addrs(struct run *r, struct conn *c)
 		    c->idx, a.count, loc, rem, want_loc, want_rem);
 }
 
-static struct pm_endpoint signal_endpoint(__u32 extra_flags)
+struct pm_endpoint signal_endpoint(__u32 extra_flags)
 {
 	return (struct pm_endpoint){
 		.addr = env.srv[1],
@@ -672,7 +655,7 @@ static struct pm_endpoint signal_endpoint(__u32 extra_flags)
  * fully established msk at once. The client emits ANNOUNCED on reception and
  * its PM joins; each end emits SUB_ESTABLISHED in mptcp_finish_join().
  */
-static int conn_join(struct run *r, struct conn *c)
+int conn_join(struct run *r, struct conn *c)
 {
 	struct pm_endpoint ep = signal_endpoint(0);
 	int err = pm_genl_add_addr(&r->srv.pm, &ep);
@@ -729,7 +712,7 @@ static int conn_prio(struct run *r, struct conn *c)
 	return err;
 }
 
-static int remove_done(struct run *r, struct conn *c, char *state, size_t len)
+int remove_done(struct run *r, struct conn *c, char *state, size_t len)
 {
 	struct obs_subflows cs, ss;
 	struct mptcp_info mi;
@@ -757,7 +740,7 @@ static int remove_done(struct run *r, struct conn *c, char *state, size_t len)
  * PM closes the join (SUB_CLOSED, client). Both msks are still established,
  * which SUB_CLOSED requires.
  */
-static int conn_remove(struct run *r, struct conn *c)
+int conn_remove(struct run *r, struct conn *c)
 {
 	struct pm_endpoint ep = signal_endpoint(MPTCP_PM_ADDR_FLAG_BACKUP);
 	int err = pm_genl_del_addr(&r->srv.pm, &ep);
@@ -776,7 +759,7 @@ static int conn_remove(struct run *r, struct conn *c)
 }
 
 /* close() of an msk with a token sends CLOSED synchronously, in __mptcp_close(). */
-static int conn_close(struct run *r, struct conn *c)
+int conn_close(struct run *r, struct conn *c)
 {
 	int err = 0;
 
@@ -819,7 +802,7 @@ static int quiet_done(struct run *r, struct conn *c, char *state, size_t len)
  * only keeps the per-connection event counts exact; the listed events do not
  * depend on it, so a timeout warns and takes the current count as idle.
  */
-static int conn_quiesce(struct run *r, struct conn *c)
+int conn_quiesce(struct run *r, struct conn *c)
 {
 	char state[160] = "";
 	unsigned int srv, cli;
@@ -865,7 +848,7 @@ static int run_conn(struct run *r, unsigned int idx)
 	return err;
 }
 
-static int listener_close(struct run *r)
+int listener_close(struct run *r)
 {
 	int fd = r->lfd;
 
@@ -890,6 +873,8 @@ static void run_cleanup(struct run *r)
 		close(r->lfd);
 	if (r->mib_fd >= 0)
 		close(r->mib_fd);
+	if (r->srv_mib_fd >= 0)
+		close(r->srv_mib_fd);
 	if (r->srv_inuse_fd >= 0)
 		close(r->srv_inuse_fd);
 	if (r->cli_inuse_fd >= 0)
@@ -901,202 +886,6 @@ static void run_cleanup(struct run *r)
 	free(r->ev);
 }
 
-/* ---- churn: the benchmark mode ----------------------------------------- */
-
-/*
- * --churn: connections back to back for a fixed time, each one connect,
- * accept, one small echo round trip, close, with no endpoint changes while it
- * runs. What each connection makes the kernel emit, by the reasoning of the
- * scenario above:
- *   the echo round trip      CREATED, ESTABLISHED      both sides    4
- *   close of both ends       CLOSED                    both sides    2
- * With --subflows the server has one signal endpoint from the start, so the
- * in-kernel PM announces it to every new connection once it is fully
- * established and the client joins to it; each cycle waits for that join to
- * be established on both ends before closing:
- *   ADD_ADDR received        ANNOUNCED                 client        1
- *   join established         SUB_ESTABLISHED           both sides    2
- * The join is closed with the connection (msk no longer established), which
- * emits no SUB_CLOSED. Plus LISTENER_CREATED/CLOSED once (6.2+). events= is
- * the sum; the scenario's per-step checks (MPTCP_INFO: not fallen back, a
- * token on both ends; both subflows established) are kept, each cycle.
- *
- * Now and then (about one connection in 1500 in a TCG guest) the join does
- * not come at all. Such a cycle is given up after CHURN_JOIN_GIVEUP_MS: its
- * connection and its time are left out of conns=, seconds= and events= (what
- * it emitted is not known), and the line ends with stalled=K stalled_s=T.
- *
- * --sink joins mptcp_pm_events in the client netns on a socket that is read
- * only after the run: the kernel builds and queues each client-side event as
- * for any listener, and no process wakes up for it, the floor of what any
- * netlink listener costs. The line ends with sink_msgs=N (queued, read after
- * the run) sink_drops=N (not queued: the floor is then too low).
- */
-#define CHURN_EVENTS	     6
-#define CHURN_EVENTS_SUBFLOW 3
-#define CHURN_POLL_NS	     50000 /* join not yet established: look again after */
-#define CHURN_JOIN_GIVEUP_MS 1000
-/*
- * --sink: the queue of the listener that is not read holds every event of a
- * run (about 1.3 KiB of truesize each); SO_RCVBUFFORCE, so rmem_max does not cap it.
- */
-#define SINK_RCVBUF (256 << 20)
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* Sleep until CLOCK_MONOTONIC @t (ns). */
-static void sleep_until(long long t)
-{
-	struct timespec ts = { .tv_sec = t / 1000000000LL, .tv_nsec = t % 1000000000LL };
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-}
-
-/*
- * Both ends have their two subflows established. The path manager works in
- * softirqs and a workqueue, with nothing to poll() on: look again after a
- * short sleep (milliseconds, as in poll_until(), would cap the rate).
- * 1: the join did not come in time (a stalled cycle).
- */
-static int churn_join_wait(struct run *r, struct conn *c)
-{
-	int giveup = env.timeout_ms < CHURN_JOIN_GIVEUP_MS ? env.timeout_ms : CHURN_JOIN_GIVEUP_MS;
-	long long deadline = now_ns() + giveup * 1000000LL;
-	struct obs_subflows cs = { 0 }, ss = { 0 };
-	struct timespec nap = { .tv_nsec = CHURN_POLL_NS };
-	int err;
-
-	for (;;) {
-		err = both_subflows(c, &cs, &ss);
-		if (err)
-			return fail(r, EXIT_STEP, err, "conn %u: MPTCP_TCPINFO: %s", c->idx,
-				    strerror(-err));
-		if (cs.count == 2 && cs.established == 2 && ss.count == 2 && ss.established == 2)
-			return 0;
-		if (now_ns() >= deadline) {
-			fprintf(stderr,
-				"trafgen: conn %u: join not established within %d ms (subflows "
-				"established: client %u/%u, server %u/%u): cycle left out\n",
-				c->idx, giveup, cs.established, cs.count, ss.established, ss.count);
-			return 1;
-		}
-		nanosleep(&nap, NULL);
-	}
-}
-
-static int churn_conn(struct run *r, unsigned int idx)
-{
-	struct conn c = { .idx = idx, .cfd = -1, .sfd = -1 };
-	int err;
-
-	err = conn_open(r, &c);
-	if (!err)
-		err = conn_echo(r, &c);
-	if (!err)
-		err = msk_token(r, &c, c.cfd, "client", &c.ctok);
-	if (!err)
-		err = msk_token(r, &c, c.sfd, "server", &c.stok);
-	if (!err && env.churn_subflows)
-		err = churn_join_wait(r, &c);
-	/*
-	 * The server closes first: the side that closes first keeps the subflow
-	 * in TIME_WAIT, and on the server that holds no port of the client's
-	 * ephemeral range.
-	 */
-	if (c.sfd >= 0 && close(c.sfd) < 0 && err <= 0)
-		err = fail(r, EXIT_STEP, -errno, "conn %u: server close: %s", idx, strerror(errno));
-	if (c.cfd >= 0 && close(c.cfd) < 0 && err <= 0)
-		err = fail(r, EXIT_STEP, -errno, "conn %u: client close: %s", idx, strerror(errno));
-	return err;
-}
-
-static int run_churn(struct run *r)
-{
-	struct pm_endpoint ep = signal_endpoint(0);
-	long long t0, t1, end, start, stalled_ns = 0;
-	unsigned long long events;
-	unsigned long long sink_msgs = 0, sink_drops = 0;
-	unsigned int n = 0, stalled = 0;
-	int err = 0, sink = -1;
-	double secs;
-
-	if (env.churn_sink) {
-		err = side_enter(r, &r->cli, env.client_ns);
-		if (err)
-			return err;
-		sink = pm_genl_sink_open(&r->cli.pm, SINK_RCVBUF);
-		if (sink < 0)
-			return fail(r, EXIT_SETUP, sink, "client: join mptcp_pm_events: %s",
-				    strerror(-sink));
-	}
-	if (env.churn_subflows) {
-		/* no connection yet: the endpoint is announced to each one to come */
-		err = pm_genl_add_addr(&r->srv.pm, &ep);
-		if (err)
-			return fail(r, EXIT_SETUP, err, "server: ADD_ADDR %s id %u: %s",
-				    inet_ntoa(ep.addr), ep.id, pm_why(&r->srv.pm, err));
-	}
-	t0 = now_ns();
-	end = t0 + env.churn_ms * 1000000LL;
-	while (!err && now_ns() < end) {
-		if (env.rate) {
-			long long next = t0 + (long long)n * 1000000000LL / env.rate;
-
-			if (next >= end)
-				break;
-			sleep_until(next);
-		}
-		start = now_ns();
-		err = churn_conn(r, n + stalled + 1);
-		if (err == 1) {
-			stalled++;
-			stalled_ns += now_ns() - start;
-			err = 0;
-		} else if (!err) {
-			n++;
-		}
-	}
-	t1 = now_ns();
-	if (err)
-		goto out;
-	/*
-	 * Let the closed msks go before the endpoint is flushed (run_cleanup):
-	 * an orphan still exchanging its DATA_FIN would be sent the RM_ADDR.
-	 */
-	err = conn_quiesce(r, &(struct conn){ .idx = n });
-	if (!err)
-		err = listener_close(r);
-	if (!err && sink >= 0) {
-		err = pm_genl_sink_drain(sink, &sink_msgs, &sink_drops);
-		if (err)
-			fail(r, EXIT_SETUP, err, "client: sink: %s", strerror(-err));
-	}
-	if (err)
-		goto out;
-	secs = (t1 - t0 - stalled_ns) / 1e9;
-	events = (unsigned long long)n *
-		 (CHURN_EVENTS + (env.churn_subflows ? CHURN_EVENTS_SUBFLOW : 0));
-	events += r->listener_events ? 2 : 0;
-	printf("churn conns=%u seconds=%.3f rate=%.1f/s events=%llu", n, secs, n / secs, events);
-	if (stalled)
-		printf(" stalled=%u stalled_s=%.3f", stalled, stalled_ns / 1e9);
-	if (sink >= 0)
-		printf(" sink_msgs=%llu sink_drops=%llu", sink_msgs, sink_drops);
-	putchar('\n');
-	fflush(stdout);
-out:
-	if (sink >= 0)
-		close(sink);
-	return err;
-}
-
 /* ---- command line ------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -1105,26 +894,36 @@ static void usage(FILE *f)
 		"Usage: trafgen --server-netns PATH --client-netns PATH [--server-addr A,B]\n"
 		"               [--client-addr A,B] [--port N] [--conns N] [--expect FILE]\n"
 		"               [--timeout MS] [-v]\n"
+		"       trafgen ... --scenario NAME [--server-addr6 A,B] [--client-addr6 A,B]\n"
+		"               [--expect FILE]\n"
 		"       trafgen --server-netns PATH --client-netns PATH --churn SECONDS\n"
-		"               [--subflows] [--rate CONNS_PER_S] [--sink] [address, port, "
-		"timeout options]\n"
+		"               [--subflows] [--rate CONNS_PER_S] [--sink]\n"
+		"               [--churn-failures PERCENT] [address, port, timeout options]\n"
 		"Drive MPTCP between two network namespaces so that every path-manager event\n"
 		"type is emitted; with --expect, write one line per event the run caused:\n"
 		"  expect netns=<inode> event=<name> token=0x<local token, 8 hex digits>\n"
+		"--scenario: one connection through a failure mode instead (below); the\n"
+		"events it lists are those each side's kernel was seen to emit for it.\n"
 		"--churn: benchmark, connect/accept/echo/close cycles back to back for SECONDS\n"
 		"(--subflows: each also gets an ADD_ADDR and a join; --rate: pace the cycles;\n"
-		"--sink: a client-side listener of the events that is read only afterwards),\n"
+		"--sink: a client-side listener of the events that is read only afterwards;\n"
+		"--churn-failures: that percentage of the connections ends in a failure:\n"
+		"a reset join (ss -K), a peer reset or an abort with SO_LINGER 0),\n"
 		"then one line: churn conns=N seconds=S rate=R/s events=E (E: events the kernel\n"
 		"emitted for them, both namespaces)\n"
-		"Defaults: server 10.0.1.1,10.0.2.1  client 10.0.1.2,10.0.2.2  port %u\n"
+		"Defaults: server 10.0.1.1,10.0.2.1  client 10.0.1.2,10.0.2.2\n"
+		"          server6 fd00:1::1,fd00:2::1  client6 fd00:1::2,fd00:2::2  port %u\n"
 		"          conns 1  timeout %d ms per step\n"
 		"Exit: 0 ok, 1 usage, 2 setup error, 3 step not observed in time, 4 step failed\n",
 		TG_DEFAULT_PORT, TG_DEFAULT_TIMEOUT_MS);
+	scenario_usage(f);
 }
 
-static int parse_pair(const char *arg, struct in_addr out[2])
+/* "A,B": two different addresses of @family into @out (2 x @size bytes) */
+static int parse_pair(const char *arg, int family, void *out, size_t size)
 {
-	char buf[2 * INET_ADDRSTRLEN + 1], *comma;
+	char buf[2 * INET6_ADDRSTRLEN + 1], *comma;
+	char *o = out;
 
 	if (strlen(arg) >= sizeof(buf))
 		return -EINVAL;
@@ -1133,9 +932,9 @@ static int parse_pair(const char *arg, struct in_addr out[2])
 	if (!comma)
 		return -EINVAL;
 	*comma = '\0';
-	if (inet_pton(AF_INET, buf, &out[0]) != 1 || inet_pton(AF_INET, comma + 1, &out[1]) != 1)
+	if (inet_pton(family, buf, o) != 1 || inet_pton(family, comma + 1, o + size) != 1)
 		return -EINVAL;
-	return out[0].s_addr == out[1].s_addr ? -EINVAL : 0;
+	return memcmp(o, o + size, size) ? 0 : -EINVAL;
 }
 
 static int parse_uint(const char *arg, unsigned long min, unsigned long max, unsigned long *out)
@@ -1149,68 +948,116 @@ static int parse_uint(const char *arg, unsigned long min, unsigned long max, uns
 	return 0;
 }
 
-static int parse_opt(int opt, const char *arg)
+static int parse_secs(const char *arg, long long *ms)
+{
+	char *end;
+	double secs;
+
+	errno = 0;
+	secs = strtod(arg, &end);
+	if (errno || end == arg || *end || !(secs >= 0.1 && secs <= 86400))
+		return -EINVAL;
+	*ms = (long long)(secs * 1000);
+	return 0;
+}
+
+/* the options that take a number */
+static int parse_num_opt(int opt, const char *arg)
 {
 	unsigned long v;
-	int err = 0;
+	int err;
 
 	switch (opt) {
-	case 'S':
-		env.server_ns = arg;
-		break;
-	case 'C':
-		env.client_ns = arg;
-		break;
-	case 's':
-		return parse_pair(arg, env.srv);
-	case 'c':
-		return parse_pair(arg, env.cli);
 	case 'p':
 		err = parse_uint(arg, 1, 65535, &v);
 		env.port = v;
-		break;
+		return err;
 	case 'n':
 		err = parse_uint(arg, 1, 1000000, &v);
 		env.conns = v;
-		break;
-	case 'e':
-		env.expect = arg;
-		break;
+		return err;
 	case 't':
 		err = parse_uint(arg, 1, 600000, &v);
 		env.timeout_ms = v;
-		break;
-	case 'u': {
-		char *end;
-		double secs;
-
-		errno = 0;
-		secs = strtod(arg, &end);
-		if (errno || end == arg || *end || !(secs >= 0.1 && secs <= 86400))
-			return -EINVAL;
-		env.churn_ms = (long long)(secs * 1000);
-		break;
-	}
-	case 'f':
-		env.churn_subflows = 1;
-		break;
+		return err;
 	case 'r':
 		err = parse_uint(arg, 1, 1000000, &v);
 		env.rate = v;
-		break;
+		return err;
+	case 'F':
+		err = parse_uint(arg, 1, 100, &v);
+		env.churn_failures = v;
+		return err;
+	case 'u':
+		return parse_secs(arg, &env.churn_ms);
+	}
+	return -EINVAL;
+}
+
+static int parse_opt(int opt, const char *arg)
+{
+	switch (opt) {
+	case 'S':
+		env.server_ns = arg;
+		return 0;
+	case 'C':
+		env.client_ns = arg;
+		return 0;
+	case 's':
+		return parse_pair(arg, AF_INET, env.srv, sizeof(env.srv[0]));
+	case 'c':
+		return parse_pair(arg, AF_INET, env.cli, sizeof(env.cli[0]));
+	case '6':
+		return parse_pair(arg, AF_INET6, env.srv6, sizeof(env.srv6[0]));
+	case '7':
+		return parse_pair(arg, AF_INET6, env.cli6, sizeof(env.cli6[0]));
+	case 'e':
+		env.expect = arg;
+		return 0;
+	case 'x':
+		env.scenario = arg;
+		return scenario_known(arg) ? 0 : -EINVAL;
+	case 'f':
+		env.churn_subflows = 1;
+		return 0;
 	case 'k':
 		env.churn_sink = 1;
-		break;
+		return 0;
 	case 'v':
 		env.verbose = 1;
-		break;
+		return 0;
 	case 'h':
 		usage(stdout);
 		exit(EXIT_OK);
-	default:
-		err = -EINVAL;
 	}
-	return err;
+	return parse_num_opt(opt, arg);
+}
+
+static void default_addrs(void)
+{
+	inet_pton(AF_INET, "10.0.1.1", &env.srv[0]);
+	inet_pton(AF_INET, "10.0.2.1", &env.srv[1]);
+	inet_pton(AF_INET, "10.0.1.2", &env.cli[0]);
+	inet_pton(AF_INET, "10.0.2.2", &env.cli[1]);
+	inet_pton(AF_INET6, "fd00:1::1", &env.srv6[0]);
+	inet_pton(AF_INET6, "fd00:2::1", &env.srv6[1]);
+	inet_pton(AF_INET6, "fd00:1::2", &env.cli6[0]);
+	inet_pton(AF_INET6, "fd00:2::2", &env.cli6[1]);
+}
+
+/* the combinations that make no sense */
+static int check_args(void)
+{
+	/* --churn lists no expectations: thousands of tokens, and events= says how many */
+	if (!env.churn_ms &&
+	    (env.churn_subflows || env.rate || env.churn_sink || env.churn_failures))
+		return -EINVAL;
+	if (env.churn_ms && (env.expect || env.scenario))
+		return -EINVAL;
+	/* a scenario is one connection */
+	if (env.scenario && env.conns != 1)
+		return -EINVAL;
+	return 0;
 }
 
 static int parse_args(int argc, char **argv)
@@ -1220,33 +1067,31 @@ static int parse_args(int argc, char **argv)
 		{ "client-netns", required_argument, NULL, 'C' },
 		{ "server-addr", required_argument, NULL, 's' },
 		{ "client-addr", required_argument, NULL, 'c' },
+		{ "server-addr6", required_argument, NULL, '6' },
+		{ "client-addr6", required_argument, NULL, '7' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "conns", required_argument, NULL, 'n' },
 		{ "expect", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "scenario", required_argument, NULL, 'x' },
 		{ "churn", required_argument, NULL, 'u' },
 		{ "subflows", no_argument, NULL, 'f' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "sink", no_argument, NULL, 'k' },
+		{ "churn-failures", required_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	int opt, err = 0;
 
-	inet_pton(AF_INET, "10.0.1.1", &env.srv[0]);
-	inet_pton(AF_INET, "10.0.2.1", &env.srv[1]);
-	inet_pton(AF_INET, "10.0.1.2", &env.cli[0]);
-	inet_pton(AF_INET, "10.0.2.2", &env.cli[1]);
+	default_addrs();
 	while (!err && (opt = getopt_long(argc, argv, "vh", opts, NULL)) != -1)
 		err = parse_opt(opt, optarg);
 	if (!err && (optind != argc || !env.server_ns || !env.client_ns))
 		err = -EINVAL;
-	/* --churn lists no expectations: thousands of tokens, and events= says how many */
-	if (!err && !env.churn_ms && (env.churn_subflows || env.rate || env.churn_sink))
-		err = -EINVAL;
-	if (!err && env.churn_ms && env.expect)
-		err = -EINVAL;
+	if (!err)
+		err = check_args();
 	if (err)
 		usage(stderr);
 	return err;
@@ -1266,6 +1111,29 @@ static int expect_truncate(struct run *r)
 	return 0;
 }
 
+/* The default addresses: listener on INADDR_ANY, client cli[0] -> srv[0] */
+static void run_addrs(struct run *r)
+{
+	struct in_addr any = { .s_addr = htonl(INADDR_ANY) };
+
+	tg_addr_set(&r->listen, AF_INET, &any, env.port);
+	tg_addr_set(&r->src, AF_INET, &env.cli[0], 0);
+	tg_addr_set(&r->dst, AF_INET, &env.srv[0], env.port);
+}
+
+/* --conns connections of the default scenario, or the --scenario */
+static int run_conns(struct run *r)
+{
+	unsigned int i;
+	int err = 0;
+
+	if (env.scenario)
+		return scenario_run(r);
+	for (i = 1; !err && i <= env.conns; i++)
+		err = run_conn(r, i);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct run r = {
@@ -1273,16 +1141,19 @@ int main(int argc, char **argv)
 		.cli = { .name = "client", .nsfd = -1, .pm.fd = -1 },
 		.lfd = -1,
 		.mib_fd = -1,
+		.srv_mib_fd = -1,
 		.srv_inuse_fd = -1,
 		.cli_inuse_fd = -1,
 	};
-	unsigned int i;
 	int err;
 
 	if (parse_args(argc, argv))
 		return EXIT_USAGE;
 	r.t0 = now_ms();
+	run_addrs(&r);
 	err = expect_truncate(&r);
+	if (!err && env.scenario)
+		err = scenario_prepare(&r);
 	if (!err)
 		err = run_setup(&r);
 	if (!err && env.churn_ms) {
@@ -1290,14 +1161,16 @@ int main(int argc, char **argv)
 		run_cleanup(&r);
 		return err ? (r.code ? r.code : EXIT_STEP) : EXIT_OK;
 	}
-	for (i = 1; !err && i <= env.conns; i++)
-		err = run_conn(&r, i);
+	if (!err)
+		err = run_conns(&r);
 	if (!err)
 		err = listener_close(&r);
 	if (!err)
 		err = expect_write(&r);
 	if (!err)
 		vlog(&r, "%u connection(s), %zu events expected", env.conns, r.nev);
+	if (env.scenario)
+		scenario_cleanup(&r);
 	run_cleanup(&r);
 	if (err && !r.code)
 		r.code = EXIT_STEP;

@@ -530,6 +530,67 @@ static void test_subflows_by_port(void)
 	corr_free(c);
 }
 
+/*
+ * The identity rule (correlate.h): a hook record whose local port the
+ * probe read as 0 (a reset subflow before the fix of issue 11) and the
+ * event with the real port are one event, paired when one of them is
+ * about to expire; two fields apart, or another token, they are not.
+ */
+static void test_loose(void)
+{
+	struct correlator *c = mk(16);
+	struct evlat_record r;
+	struct nl_event e;
+
+	/* two subflows of one connection closed: one read right, one with sport 0 */
+	add(c, sf_hook(EVLAT_EV_SUB_CLOSED, 6, 0, 1, 100), 100);
+	add(c, send_rec(EVLAT_EV_SUB_CLOSED, 6, 101), 100);
+	add(c, sf_hook(EVLAT_EV_SUB_CLOSED, 6, 40002, 2, 102), 100);
+	add(c, send_rec(EVLAT_EV_SUB_CLOSED, 6, 103), 100);
+	add_nl(c, sf_nl(EVLAT_EV_SUB_CLOSED, 6, 40001, 11, 150));
+	add_nl(c, sf_nl(EVLAT_EV_SUB_CLOSED, 6, 40002, 12, 151));
+	CHECK(got.n == 1 && is(0, CORR_DELIVERED, 2, 12) && !got.r[0].differs);
+	corr_expire(c, 100 + TIMEOUT); /* nothing expires yet */
+	CHECK(got.n == 1);
+	corr_expire(c, 101 + TIMEOUT);
+	CHECK(got.n == 2 && is(1, CORR_DELIVERED, 1, 11) && got.r[1].differs == CORR_F_SPORT);
+	CHECK(got.r[1].have_send && got.r[1].send_ns == 101);
+	CHECK(stats(c).loose == 1 && stats(c).pending == 0 && stats(c).not_delivered == 0 &&
+	      stats(c).unmatched_nl == 0);
+
+	/* the event side expires first: the same pairing, from the other end */
+	add_nl(c, sf_nl(EVLAT_EV_SUB_CLOSED, 7, 40001, 21, 2000));
+	add(c, sf_hook(EVLAT_EV_SUB_CLOSED, 7, 0, 20, 1990), 2100);
+	add(c, send_rec(EVLAT_EV_SUB_CLOSED, 7, 1995), 2100);
+	corr_expire(c, 2001 + TIMEOUT);
+	CHECK(got.n == 3 && is(2, CORR_DELIVERED, 20, 21) && got.r[2].differs == CORR_F_SPORT);
+
+	/* two fields apart: not the same subflow */
+	r = sf_hook(EVLAT_EV_SUB_CLOSED, 8, 0, 30, 3000);
+	r.dport = 6000;
+	add(c, r, 3000);
+	add_nl(c, sf_nl(EVLAT_EV_SUB_CLOSED, 8, 40001, 31, 3050));
+	/* another token: another connection */
+	add(c, sf_hook(EVLAT_EV_SUB_CLOSED, 9, 0, 32, 3001), 3001);
+	/* an event older than the hook record cannot be its product */
+	add_nl(c, sf_nl(EVLAT_EV_SUB_CLOSED, 10, 40001, 33, 2999));
+	add(c, sf_hook(EVLAT_EV_SUB_CLOSED, 10, 0, 34, 3002), 3002);
+	corr_flush(c);
+	CHECK(got.n == 8);
+	CHECK(stats(c).loose == 2 && stats(c).not_delivered == 3 && stats(c).unmatched_nl == 2);
+
+	/* at exit too: the flush pairs what expiry would have */
+	e = sf_nl(EVLAT_EV_SUB_ESTABLISHED, 11, 40001, 41, 5010);
+	r = sf_hook(EVLAT_EV_SUB_ESTABLISHED, 11, 40001, 40, 5000);
+	inet_pton(AF_INET, "10.0.0.9", r.saddr);
+	add(c, r, 5000);
+	add_nl(c, e);
+	CHECK(got.n == 8);
+	corr_flush(c);
+	CHECK(got.n == 9 && is(8, CORR_DELIVERED, 40, 41) && got.r[8].differs == CORR_F_SADDR);
+	corr_free(c);
+}
+
 static void test_ignored_and_opts(void)
 {
 	struct corr_opts o = { .capacity = CORR_MAX_CAPACITY + 1 };
@@ -564,6 +625,7 @@ int main(void)
 	test_listener();
 	test_v4mapped();
 	test_subflows_by_port();
+	test_loose();
 	test_ignored_and_opts();
 	return check_report("test_correlate");
 }

@@ -32,6 +32,8 @@ enum {
 	K_LISTENER = 1 << 10,		/* mptcp_event_pm_listener(): 6.2+ */
 	K_MCAST_SEND = 1 << 11,		/* mptcp_nl_mcast_send() */
 	K_BROADCAST = 1 << 12,		/* netlink_broadcast(): every kernel */
+	K_CONSUMERS = 1 << 13,		/* __netlink_sendskb() ... netlink_release() */
+	K_RECV_4ARGS = 1 << 14,		/* skb_recv_datagram(sk, flags, noblock, err): < 5.19 */
 };
 
 #define KERNEL_6_1  (K_EVENT | K_ANNOUNCED_SSK | K_CLOSE_SSK | K_REMOVED | K_BROADCAST)
@@ -182,6 +184,30 @@ static struct btf *kernel_btf(unsigned int funcs)
 				       { "allocation", gfp },
 				       { 0 } });
 
+	if (funcs & (K_CONSUMERS | K_RECV_4ARGS)) {
+		int sk_buff_p = ptr(&b, skb), intp = ptr(&b, s32);
+		int socket = strct(&b, "socket", "state", u32);
+
+		func(&b, "__netlink_sendskb", s32,
+		     (struct param[]){ { "sk", sock_p }, { "skb", sk_buff_p }, { 0 } });
+		func(&b, "netlink_overrun", 0, (struct param[]){ { "sk", sock_p }, { 0 } });
+		func(&b, "netlink_has_listeners", s32,
+		     (struct param[]){ { "sk", sock_p }, { "group", u32 }, { 0 } });
+		func(&b, "netlink_release", s32,
+		     (struct param[]){ { "sock", ptr(&b, socket) }, { 0 } });
+		if (funcs & K_RECV_4ARGS)
+			func(&b, "skb_recv_datagram", sk_buff_p,
+			     (struct param[]){ { "sk", sock_p },
+					       { "flags", u32 },
+					       { "noblock", s32 },
+					       { "err", intp },
+					       { 0 } });
+		else
+			func(&b, "skb_recv_datagram", sk_buff_p,
+			     (struct param[]){
+				     { "sk", sock_p }, { "flags", u32 }, { "err", intp }, { 0 } });
+	}
+
 	if (!b.err) {
 		raw = btf__raw_data(b.btf, &size);
 		if (raw)
@@ -201,12 +227,12 @@ struct want {
 
 static void expect_probe(int line, const struct probe_set *ps, int idx, const struct want *w)
 {
-	const struct probe *p = probes_find(ps, w->name);
+	const struct probe *p = idx < PROBE_NR ? &ps->p[idx] : NULL;
 	int failed = check_failed;
 
 	CHECK(p != NULL);
 	if (p) {
-		CHECK(p == &ps->p[idx]); /* the order of the attach messages */
+		CHECK_STR(p->name, w->name); /* the id and the order of the attach messages */
 		CHECK_STR(p->target, w->target);
 		if (w->variant)
 			CHECK(p->variant && !strcmp(p->variant, w->variant));
@@ -227,7 +253,7 @@ static void expect_probe(int line, const struct probe_set *ps, int idx, const st
 
 static void expect_all(int line, const struct probe_set *ps, const struct want *w, int n)
 {
-	CHECK(ps->n == n);
+	CHECK(n == PROBE_FIRST_CONSUMER);
 	for (int i = 0; i < n; i++)
 		expect_probe(line, ps, i, &w[i]);
 }
@@ -235,8 +261,25 @@ static void expect_all(int line, const struct probe_set *ps, const struct want *
 #define EXPECT_PROBE(ps, idx, ...) expect_probe(__LINE__, ps, idx, &(struct want){ __VA_ARGS__ })
 #define EXPECT_ALL(ps, w)	   expect_all(__LINE__, ps, w, (int)(sizeof(w) / sizeof((w)[0])))
 
+/* probes_count() over the event probes only (the consumer ones are left out unless asked) */
+static int count_core(const struct probe_set *ps, enum probe_state state)
+{
+	int n = 0;
+
+	for (int i = 0; i < PROBE_FIRST_CONSUMER; i++)
+		n += ps->p[i].state == state;
+	return n;
+}
+
 /* probes_select() on a kernel built from @funcs; false if the BTF could not be built. */
+static bool select_on2(unsigned int funcs, struct probe_set *ps, int *ret, bool consumers);
+
 static bool select_on(unsigned int funcs, struct probe_set *ps, int *ret)
+{
+	return select_on2(funcs, ps, ret, false);
+}
+
+static bool select_on2(unsigned int funcs, struct probe_set *ps, int *ret, bool consumers)
 {
 	struct btf *btf = kernel_btf(funcs);
 
@@ -245,7 +288,7 @@ static bool select_on(unsigned int funcs, struct probe_set *ps, int *ret)
 		return false;
 	/* probes_select() must not depend on what the set held before */
 	memset(ps, 0x5a, sizeof(*ps));
-	*ret = probes_select(ps, btf);
+	*ret = probes_select(ps, btf, consumers);
 	btf__free(btf);
 	CHECK(!ps->kprobe_only && !ps->fentry_load_err);
 	return true;
@@ -276,7 +319,7 @@ static void test_kernel_6_1(void)
 	CHECK(ret == 0);
 	EXPECT_ALL(&ps, common_6_1);
 	CHECK(probes_count(&ps, PROBE_SELECTED) == 5);
-	CHECK(probes_count(&ps, PROBE_MISSING) == 1);
+	CHECK(count_core(&ps, PROBE_MISSING) == 1);
 }
 
 /* 2. Debian trixie: listener events and mptcp_nl_mcast_send() (netlink_broadcast too). */
@@ -304,7 +347,7 @@ static void test_kernel_6_12(void)
 	CHECK(ret == 0);
 	EXPECT_ALL(&ps, w);
 	CHECK(probes_count(&ps, PROBE_SELECTED) == 6);
-	CHECK(probes_count(&ps, PROBE_MISSING) == 0);
+	CHECK(count_core(&ps, PROBE_MISSING) == 0);
 }
 
 #define ANNOUNCED_MSK                                                                              \
@@ -366,8 +409,9 @@ static void test_missing(void)
 		EXPECT_PROBE(&ps, 0, "mptcp_event", "mptcp_event", NULL, true, "fe_event",
 			     "kp_event", PROBE_SELECTED);
 		EXPECT_PROBE(&ps, 1, ANNOUNCED_SSK);
-		CHECK(ps.n == 6); /* every probe is still filled in, to list them */
-		CHECK(probes_count(&ps, PROBE_MISSING) == 2); /* + the listener */
+		CHECK(ps.p[PROBE_LISTENER].name !=
+		      NULL); /* every probe is filled in, to list them */
+		CHECK(count_core(&ps, PROBE_MISSING) == 2); /* + the listener */
 	}
 	/* a type of that name is no function */
 	if (select_on((KERNEL_6_1 & ~K_CLOSE_SSK) | K_CLOSE_SSK_TYPE, &ps, &ret)) {
@@ -378,7 +422,6 @@ static void test_missing(void)
 	/* no MPTCP at all: the three mandatory ones missing, netlink_broadcast still there */
 	if (select_on(K_BROADCAST, &ps, &ret)) {
 		CHECK(ret == -ENOENT);
-		CHECK(ps.n == 6);
 		EXPECT_PROBE(&ps, 0, "mptcp_event", "mptcp_event", NULL, true, "fe_event",
 			     "kp_event", PROBE_MISSING);
 		EXPECT_PROBE(&ps, 1, "mptcp_event_addr_announced", "mptcp_event_addr_announced",
@@ -391,12 +434,12 @@ static void test_missing(void)
 			     false, "fe_listener", "kp_listener", PROBE_MISSING);
 		EXPECT_PROBE(&ps, 5, "send", "netlink_broadcast", NULL, false, "fe_broadcast",
 			     "kp_broadcast", PROBE_SELECTED);
-		CHECK(probes_count(&ps, PROBE_MISSING) == 5);
+		CHECK(count_core(&ps, PROBE_MISSING) == 5);
 	}
 	/* an empty BTF */
 	if (select_on(0, &ps, &ret)) {
 		CHECK(ret == -ENOENT);
-		CHECK(probes_count(&ps, PROBE_MISSING) == 6);
+		CHECK(count_core(&ps, PROBE_MISSING) == 6);
 		CHECK(probes_count(&ps, PROBE_SELECTED) == 0);
 	}
 	/* only the mandatory ones: every optional probe missing, still a success */
@@ -412,6 +455,55 @@ static void test_missing(void)
 	}
 }
 
+/* 4b. The consumer probes: only when asked, on the 5.19+ skb_recv_datagram() prototype. */
+static void test_consumers(void)
+{
+	static const struct {
+		int id;
+		const char *target, *fe;
+	} want[] = {
+		{ PROBE_SEND_END, "mptcp_nl_mcast_send", "fx_mcast_send" },
+		{ PROBE_QUEUED, "__netlink_sendskb", "fe_queued" },
+		{ PROBE_OVERRUN, "netlink_overrun", "fe_overrun" },
+		{ PROBE_READ, "skb_recv_datagram", "fx_read" },
+		{ PROBE_LISTENERS, "netlink_has_listeners", "fx_has_listeners" },
+		{ PROBE_GONE, "netlink_release", "fe_gone" },
+	};
+	struct probe_set ps;
+	int ret;
+
+	CHECK(sizeof(want) / sizeof(want[0]) == PROBE_NR - PROBE_FIRST_CONSUMER);
+	if (select_on2(KERNEL_6_12 | K_CONSUMERS, &ps, &ret, true)) {
+		CHECK(ret == 0);
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			const struct probe *p = &ps.p[want[i].id];
+
+			CHECK(p->state == PROBE_SELECTED && !p->mandatory && !p->kp_prog);
+			CHECK_STR(p->target, want[i].target);
+			CHECK_STR(p->fe_prog, want[i].fe);
+			CHECK(probes_consumer_prog(want[i].fe));
+		}
+		CHECK(!probes_consumer_prog("fe_event") && !probes_consumer_prog("fe_mcast_send"));
+		CHECK(!probes_consumers(&ps)); /* selected, not attached */
+	}
+	/* 6.1: the send path's end follows the send probe's target */
+	if (select_on2(KERNEL_6_1 | K_CONSUMERS, &ps, &ret, true)) {
+		CHECK_STR(ps.p[PROBE_SEND_END].target, "netlink_broadcast");
+		CHECK_STR(ps.p[PROBE_SEND_END].fe_prog, "fx_broadcast");
+	}
+	/* not asked for: listed, missing, the event probes as ever */
+	if (select_on2(KERNEL_6_12 | K_CONSUMERS, &ps, &ret, false)) {
+		CHECK(ret == 0 && count_core(&ps, PROBE_MISSING) == 0);
+		CHECK(probes_count(&ps, PROBE_MISSING) == PROBE_NR - PROBE_FIRST_CONSUMER);
+		CHECK(!probes_prog_wanted(&ps, "fe_queued", true));
+	}
+	/* before 5.19 skb_recv_datagram() had four parameters: not the program's prototype */
+	if (select_on2(KERNEL_6_12 | K_RECV_4ARGS, &ps, &ret, true)) {
+		CHECK(ps.p[PROBE_READ].state == PROBE_MISSING);
+		CHECK(ps.p[PROBE_QUEUED].state == PROBE_SELECTED);
+	}
+}
+
 /* 5. Counting, lookup, names; detaching a set that never attached. */
 static void test_helpers(void)
 {
@@ -421,31 +513,39 @@ static void test_helpers(void)
 	if (!select_on(KERNEL_6_1, &ps, &ret))
 		return;
 	CHECK(ret == 0);
-	CHECK(probes_count(&ps, PROBE_SELECTED) + probes_count(&ps, PROBE_MISSING) == ps.n);
+	CHECK(probes_count(&ps, PROBE_SELECTED) + probes_count(&ps, PROBE_MISSING) == PROBE_NR);
 	CHECK(probes_count(&ps, PROBE_ATTACHED) == 0);
 	CHECK(probes_count(&ps, PROBE_FAILED) == 0);
-	CHECK(probes_find(&ps, "send") == &ps.p[5]);
-	CHECK(probes_find(&ps, "mptcp_event") == &ps.p[0]);
-	/* by probe name, not by target */
-	CHECK(probes_find(&ps, "netlink_broadcast") == NULL);
-	CHECK(probes_find(&ps, "") == NULL);
-	CHECK(probes_find(&ps, "mptcp_event_") == NULL);
+	CHECK(!strcmp(ps.p[PROBE_SEND].target, "netlink_broadcast"));
 
-	/* attached -> selected, link-less probes are fine, missing stays missing */
-	ps.p[0].state = PROBE_ATTACHED;
-	ps.p[3].state = PROBE_FAILED;
+	/* which programs the object loads: the chosen target's, fentry ones only if asked */
+	CHECK(probes_prog_wanted(&ps, "fe_event", true));
+	CHECK(!probes_prog_wanted(&ps, "fe_event", false));
+	CHECK(probes_prog_wanted(&ps, "kp_event", true));
+	CHECK(probes_prog_wanted(&ps, "kp_event", false));
+	CHECK(probes_prog_wanted(&ps, "fe_broadcast", true));
+	CHECK(!probes_prog_wanted(&ps, "fe_mcast_send", true)); /* not this kernel's send */
+	CHECK(!probes_prog_wanted(&ps, "kp_mcast_send", true));
+	CHECK(!probes_prog_wanted(&ps, "fe_listener", true));	   /* missing in 6.1 */
+	CHECK(!probes_prog_wanted(&ps, "fe_announced_msk", true)); /* the other variant */
+	CHECK(probes_prog_wanted(&ps, "fe_announced", true));
+	CHECK(!probes_prog_wanted(&ps, "", true));
+
+	/* by id */
+	ps.p[PROBE_EVENT].state = PROBE_ATTACHED;
+	ps.p[PROBE_REMOVED].state = PROBE_FAILED;
 	CHECK(probes_count(&ps, PROBE_ATTACHED) == 1);
 	CHECK(probes_count(&ps, PROBE_FAILED) == 1);
-	probes_detach(&ps);
-	CHECK(ps.p[0].state == PROBE_SELECTED);
-	CHECK(ps.p[3].state == PROBE_FAILED);
-	CHECK(ps.p[4].state == PROBE_MISSING);
-	CHECK(probes_count(&ps, PROBE_ATTACHED) == 0);
+	CHECK(probes_attached(&ps, PROBE_EVENT));
+	CHECK(!probes_attached(&ps, PROBE_REMOVED));
+	CHECK(!probes_attached(&ps, PROBE_SEND));
+	CHECK(!probes_attached(&ps, PROBE_NR));
+	CHECK(!probes_attached(&ps, (enum probe_id) - 1));
 
 	struct probe_set empty = { 0 };
 
-	CHECK(probes_count(&empty, PROBE_MISSING) == 0);
-	CHECK(probes_find(&empty, "mptcp_event") == NULL);
+	CHECK(probes_count(&empty, PROBE_MISSING) == PROBE_NR);
+	CHECK(!probes_prog_wanted(&empty, "fe_event", true));
 
 	CHECK_STR(probe_state_name(PROBE_MISSING), "missing");
 	CHECK_STR(probe_state_name(PROBE_SELECTED), "selected");
@@ -462,6 +562,7 @@ int main(void)
 	test_kernel_6_12();
 	test_announced_variants();
 	test_missing();
+	test_consumers();
 	test_helpers();
 	return check_report("test_probes");
 }

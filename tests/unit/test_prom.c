@@ -2,7 +2,8 @@
 /*
  * Prometheus export, no root and no network: the exact exposition of a small
  * case (tests/data/prom/small.prom, written independently of prom.c), bucket
- * values recomputed from the raw latencies, counters that never go down,
+ * values recomputed from the raw latencies, counters that never go down
+ * (not even across a -i reset of the interval view),
  * label escaping, the atomic textfile, and --prometheus address parsing.
  * tests/host/prometheus.sh runs promtool and a real scrape.
  */
@@ -16,16 +17,40 @@
 
 #include "check.h"
 #include "httpd.h"
+#include "probes.h"
 #include "prom.h"
+#include "report.h"
+
+/* What prom_render() reads: the report's total view and the run-wide figures */
+struct fix {
+	struct report rep;
+	struct run_info info;
+	struct probe_set ps;
+	char kernel[64];
+};
+
+static void fix_init(struct fix *p)
+{
+	static const struct report_cfg quiet; /* no output of its own */
+
+	memset(p, 0, sizeof(*p));
+	report_init(&p->rep, &quiet, NULL, 0);
+	p->info.kernel = p->kernel;
+}
+
+static void fix_free(struct fix *p)
+{
+	report_free(&p->rep);
+}
 
 #define M_BUCKET "mptcp_evlat_event_latency_seconds_bucket{"
 
-static char *render(const struct prom *p)
+static char *render(const struct fix *p)
 {
-	ssize_t n = prom_render_buf(p, NULL, 0);
+	ssize_t n = prom_render_buf(&p->rep.total, &p->info, NULL, 0);
 	char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
 
-	if (!s || prom_render_buf(p, s, (size_t)n + 1) != n) {
+	if (!s || prom_render_buf(&p->rep.total, &p->info, s, (size_t)n + 1) != n) {
 		free(s);
 		return strdup("");
 	}
@@ -95,7 +120,7 @@ static void ev_stage(struct evlat_event *ev, enum evlat_stage st, __u64 ns)
 	ev->stage_ns[st] = ns;
 }
 
-static void add(struct prom *p, unsigned int type, enum evlat_status st, __u64 total, __u64 kernel,
+static void add(struct fix *p, unsigned int type, enum evlat_status st, __u64 total, __u64 kernel,
 		__u64 delivery)
 {
 	struct evlat_event ev;
@@ -107,37 +132,54 @@ static void add(struct prom *p, unsigned int type, enum evlat_status st, __u64 t
 		ev_stage(&ev, STAGE_KERNEL, kernel);
 	if (delivery)
 		ev_stage(&ev, STAGE_DELIVERY, delivery);
-	CHECK(prom_accumulate(p, &ev) == 0);
+	report_event(&p->rep, &ev);
+	CHECK(p->rep.err == 0);
 }
 
 /* the case tests/data/prom/small.prom was computed for */
-static void small_case(struct prom *p)
+static void small_case(struct fix *p)
 {
-	struct probe_set ps = { .n = 3 };
+	static const struct probe probes[PROBE_NR] = {
+		[PROBE_EVENT] = { .name = "mptcp_event", .state = PROBE_ATTACHED },
+		[PROBE_ANNOUNCED] = { .name = "mptcp_event_addr_announced",
+				      .state = PROBE_ATTACHED,
+				      .mode = PROBE_KPROBE },
+		[PROBE_CLOSE_SSK] = { .name = "mptcp_close_ssk", .state = PROBE_ATTACHED },
+		[PROBE_REMOVED] = { .name = "mptcp_event_addr_removed", .state = PROBE_FAILED },
+		[PROBE_LISTENER] = { .name = "mptcp_event_pm_listener", .state = PROBE_MISSING },
+		[PROBE_SEND] = { .name = "send",
+				 .state = PROBE_ATTACHED,
+				 .mode = PROBE_KPROBE,
+				 .misses = 3 },
+		[PROBE_SEND_END] = { .name = "send_end", .state = PROBE_ATTACHED },
+		[PROBE_QUEUED] = { .name = "queued", .state = PROBE_ATTACHED },
+		[PROBE_OVERRUN] = { .name = "overrun", .state = PROBE_ATTACHED },
+		[PROBE_READ] = { .name = "read", .state = PROBE_ATTACHED, .misses = 1 },
+		[PROBE_LISTENERS] = { .name = "has_listeners", .state = PROBE_ATTACHED },
+		[PROBE_GONE] = { .name = "gone", .state = PROBE_MISSING },
+	};
 
-	prom_init(p);
+	fix_init(p);
 	snprintf(p->kernel, sizeof(p->kernel), "6.1.0-test");
-	ps.p[0] = (struct probe){ .name = "mptcp_event",
-				  .state = PROBE_ATTACHED,
-				  .mode = PROBE_FENTRY };
-	ps.p[1] = (struct probe){ .name = "send", .state = PROBE_ATTACHED, .mode = PROBE_KPROBE };
-	ps.p[2] = (struct probe){ .name = "mptcp_event_pm_listener", .state = PROBE_MISSING };
-	prom_set_probes(p, &ps);
+	memcpy(p->ps.p, probes, sizeof(probes));
+	p->info.probes = &p->ps;
 	add(p, 1, ST_DELIVERED, 1500, 256, 1244); /* 256 ns: on an edge, in le="0.000000256" */
 	add(p, 1, ST_DELIVERED, 20000000100ULL, 100, 20000000000ULL); /* past 2^34 ns: +Inf */
 	add(p, 1, ST_DELIVERED, 3000000000ULL, 0, 0);		      /* the send probe missed it */
 	add(p, 11, ST_NOT_DELIVERED, 0, 0, 0);
-	CHECK(prom_add_count(p, 10, ST_LOST_RINGBUF, 2) == 0); /* no latency: no histogram */
-	add(p, 200, ST_RECEIVED, 0, 0, 0);		       /* unknown type: its number */
-	prom_set_counts(p, 3, 2);
-	prom_set_counts(p, 1, 1); /* a lower total never lowers a counter */
+	report_count(&p->rep, 10, ST_LOST_RINGBUF, 2); /* no latency: no histogram */
+	add(p, 200, ST_RECEIVED, 0, 0, 0);	       /* unknown type: its number */
+	/* a -i reset of the interval view changes nothing here */
+	report_reset_interval(&p->rep, 1);
+	p->info.nl_overruns = 3;
+	p->info.ringbuf_drops = 2;
 }
 
 static void test_small_exact(void)
 {
 	const char *dir = getenv("EVLAT_TEST_DATA") ?: "tests/data";
 	char path[PATH_MAX], *golden, *want, *got;
-	struct prom p;
+	struct fix p;
 
 	snprintf(path, sizeof(path), "%s/prom/small.prom", dir);
 	golden = slurp(path);
@@ -149,7 +191,7 @@ static void test_small_exact(void)
 	free(got);
 	free(want);
 	free(golden);
-	prom_free(&p);
+	fix_free(&p);
 }
 
 static void test_seconds(void)
@@ -225,7 +267,7 @@ static __u64 xorshift(void)
 }
 
 /* Log-uniform latencies over 0 .. 2^40 ns, random stages; remembered for the checks. */
-static void add_random(struct prom *p, int n)
+static void add_random(struct fix *p, int n)
 {
 	for (int i = 0; i < n; i++) {
 		unsigned int t = (unsigned int)(xorshift() % INV_TYPES);
@@ -240,7 +282,7 @@ static void add_random(struct prom *p, int n)
 			ev_stage(&ev, st, (r >> 8) & ((1ULL << ((r >> 1) % 41)) - 1));
 			inv_vals[t][st][inv_n[t][st]++] = ev.stage_ns[st];
 		}
-		prom_accumulate(p, &ev);
+		report_event(&p->rep, &ev);
 	}
 }
 
@@ -352,10 +394,10 @@ static int check_monotonic(const char *before, const char *after)
 
 static void test_invariants(void)
 {
-	struct prom p;
+	struct fix p;
 	char *a, *b, *copy;
 
-	prom_init(&p);
+	fix_init(&p);
 	add_random(&p, 1000);
 	a = render(&p);
 	copy = strdup(a);
@@ -363,7 +405,8 @@ static void test_invariants(void)
 	free(copy);
 	/* what a -i reset of the terminal statistics must not do to these */
 	add_random(&p, 1000);
-	prom_set_counts(&p, 5, 7);
+	p.info.nl_overruns = 5;
+	p.info.ringbuf_drops = 7;
 	b = render(&p);
 	CHECK(check_monotonic(a, b) == 0);
 	CHECK(sample(b, "mptcp_evlat_ringbuf_drops_total") == 7);
@@ -372,15 +415,15 @@ static void test_invariants(void)
 	free(copy);
 	free(a);
 	free(b);
-	prom_free(&p);
+	fix_free(&p);
 }
 
 static void test_escaping(void)
 {
 	char want[256], *got;
-	struct prom p;
+	struct fix p;
 
-	prom_init(&p);
+	fix_init(&p);
 	snprintf(p.kernel, sizeof(p.kernel), "a\"b\\c\nd");
 	got = render(&p);
 	snprintf(want, sizeof(want),
@@ -388,17 +431,16 @@ static void test_escaping(void)
 		 EVLAT_VERSION);
 	CHECK(strstr(got, want) != NULL);
 	free(got);
-	prom_free(&p);
+	fix_free(&p);
 }
 
 /* --genl-only, nothing seen yet: no empty families, no probes, counters at 0 */
 static void test_empty(void)
 {
 	char *got;
-	struct prom p;
+	struct fix p;
 
-	prom_init(&p);
-	prom_set_probes(&p, NULL);
+	fix_init(&p); /* info.probes NULL: --genl-only */
 	got = render(&p);
 	CHECK(strstr(got, "mptcp_evlat_build_info{") != NULL);
 	CHECK(strstr(got, "probe_attached") == NULL);
@@ -412,20 +454,20 @@ static void test_empty(void)
 		     "mptcp_evlat_events_total{event=\"established\",status=\"received\"} 1\n"));
 	CHECK(strstr(got, "latency_seconds") == NULL);
 	free(got);
-	prom_free(&p);
+	fix_free(&p);
 }
 
 static void test_render_buf(void)
 {
 	char small[11];
-	struct prom p;
+	struct fix p;
 	ssize_t n;
 
 	small_case(&p);
-	n = prom_render_buf(&p, small, sizeof(small));
+	n = prom_render_buf(&p.rep.total, &p.info, small, sizeof(small));
 	CHECK(n > 10000);
 	CHECK_STR(small, "# HELP mpt");
-	prom_free(&p);
+	fix_free(&p);
 }
 
 static int dir_entries(const char *dir, char *names, size_t size)
@@ -447,7 +489,7 @@ static int dir_entries(const char *dir, char *names, size_t size)
 }
 
 /* A reader holding the old file keeps it whole: the new one is a new inode, renamed over it. */
-static void check_replace(struct prom *p, const char *path)
+static void check_replace(struct fix *p, const char *path)
 {
 	char *old = render(p), *now, *got, *held = calloc(1, 1 << 16);
 	struct stat st1, st2;
@@ -455,7 +497,7 @@ static void check_replace(struct prom *p, const char *path)
 
 	CHECK(reader && stat(path, &st1) == 0);
 	add(p, 1, ST_DELIVERED, 1500, 256, 1244);
-	CHECK(prom_write_textfile(p, path) == 0);
+	CHECK(prom_write_textfile(path, &p->rep.total, &p->info) == 0);
 	CHECK(stat(path, &st2) == 0 && st2.st_ino != st1.st_ino);
 	now = render(p);
 	got = slurp(path);
@@ -475,12 +517,12 @@ static void test_textfile(void)
 {
 	char dir[] = "/tmp/test_prom.XXXXXX", path[PATH_MAX], bad[PATH_MAX], tmp[PATH_MAX];
 	char names[256], *got, *want;
-	struct prom p;
+	struct fix p;
 
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof(path), "%s/mptcp_evlat.prom", dir);
 	small_case(&p);
-	CHECK(prom_write_textfile(&p, path) == 0);
+	CHECK(prom_write_textfile(path, &p.rep.total, &p.info) == 0);
 	got = slurp(path);
 	want = render(&p);
 	CHECK_STR(got, want);
@@ -491,14 +533,14 @@ static void test_textfile(void)
 	CHECK_STR(names, "mptcp_evlat.prom ");
 	/* no directory: nothing written; a directory in the way: the temporary file removed */
 	snprintf(bad, sizeof(bad), "%s/missing/x.prom", dir);
-	CHECK(prom_write_textfile(&p, bad) == -ENOENT);
-	CHECK(prom_write_textfile(&p, dir) == -EISDIR);
+	CHECK(prom_write_textfile(bad, &p.rep.total, &p.info) == -ENOENT);
+	CHECK(prom_write_textfile(dir, &p.rep.total, &p.info) == -EISDIR);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", dir, (int)getpid());
 	CHECK(access(tmp, F_OK) != 0);
 	CHECK(dir_entries(dir, names, sizeof(names)) == 1);
 	unlink(path);
 	rmdir(dir);
-	prom_free(&p);
+	fix_free(&p);
 }
 
 static void check_good_addr(const char *arg, int family, const char *addr, unsigned int port)

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "check.h"
 #include "evlat_record.h"
 #include "names.h"
@@ -13,14 +15,23 @@
 static void test_layout(void)
 {
 	/* The BPF side asserts the same size; offsets pin the ABI. */
-	CHECK(sizeof(struct evlat_record) == 72);
+	CHECK(sizeof(struct evlat_record) == 96);
 	CHECK(offsetof(struct evlat_record, kind) == 0);
 	CHECK(offsetof(struct evlat_record, cpu) == 8);
 	CHECK(offsetof(struct evlat_record, token) == 16);
 	CHECK(offsetof(struct evlat_record, sport) == 24);
 	CHECK(offsetof(struct evlat_record, ktime_ns) == 32);
-	CHECK(offsetof(struct evlat_record, saddr) == 40);
-	CHECK(offsetof(struct evlat_record, daddr) == 56);
+	CHECK(offsetof(struct evlat_record, pid) == 40);
+	CHECK(offsetof(struct evlat_record, tid) == 44);
+	CHECK(offsetof(struct evlat_record, saddr) == 48);
+	CHECK(offsetof(struct evlat_record, daddr) == 64);
+	/* the netlink side shares the addresses' place */
+	CHECK(offsetof(struct evlat_record, msg.sock) == 48);
+	CHECK(offsetof(struct evlat_record, msg.bcast) == 64);
+	CHECK(offsetof(struct evlat_record, msg.hook_ns) == 72);
+	CHECK(offsetof(struct evlat_record, msg.ino) == 80);
+	CHECK(offsetof(struct evlat_record, read.err) == 72);
+	CHECK(offsetof(struct evlat_record, read.comm) == 80);
 }
 
 static struct evlat_record v4_event(void)
@@ -54,7 +65,8 @@ static void test_format_event(void)
 	char buf[512];
 
 	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) > 0);
-	CHECK_STR(buf, "ktime=123456789 cpu=1 netns=4026532000 kind=event event=sub_established "
+	CHECK_STR(buf, "ktime=123456789 cpu=1 pid=0 tid=0 netns=4026532000 kind=event "
+		       "event=sub_established "
 		       "token=0x1a2b3c4d gfp=0xa20 family=4 saddr=10.0.2.2 daddr=10.0.1.1 "
 		       "sport=40000 dport=5000 loc_id=2 rem_id=1 backup=0 sk_state=ESTABLISHED "
 		       "ssk_state=ESTABLISHED");
@@ -74,7 +86,8 @@ static void test_format_v4mapped_and_backup(void)
 	r.gfp = 0;
 	r.ssk_state = 7;
 	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) > 0);
-	CHECK_STR(buf, "ktime=123456789 cpu=1 netns=4026532000 kind=close_ssk token=0x1a2b3c4d "
+	CHECK_STR(buf, "ktime=123456789 cpu=1 pid=0 tid=0 netns=4026532000 kind=close_ssk "
+		       "token=0x1a2b3c4d "
 		       "family=4 saddr=10.0.2.2 daddr=10.0.1.1 sport=40000 dport=5000 loc_id=2 "
 		       "rem_id=1 backup=1 sk_state=ESTABLISHED ssk_state=CLOSE close_event_done=1");
 }
@@ -93,8 +106,10 @@ static void test_format_v6_announced(void)
 
 	inet_pton(AF_INET6, "2001:db8::2", r.daddr);
 	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) > 0);
-	CHECK_STR(buf, "ktime=5 cpu=0 netns=0 kind=announced event=announced token=0xdeadbeef "
-		       "family=6 daddr=2001:db8::2 rem_id=3 sk_state=ESTABLISHED");
+	CHECK_STR(
+		buf,
+		"ktime=5 cpu=0 pid=0 tid=0 netns=0 kind=announced event=announced token=0xdeadbeef "
+		"family=6 daddr=2001:db8::2 rem_id=3 sk_state=ESTABLISHED");
 }
 
 static void test_format_listener_and_unknown(void)
@@ -111,8 +126,63 @@ static void test_format_listener_and_unknown(void)
 	inet_pton(AF_INET, "10.0.1.1", r.saddr);
 	/* an event number we have no name for is shown as a number */
 	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) > 0);
-	CHECK_STR(buf, "ktime=0 cpu=0 netns=0 kind=listener event=99 family=4 saddr=10.0.1.1 "
-		       "sport=5000 sk_state=LISTEN ssk_state=LISTEN");
+	CHECK_STR(
+		buf,
+		"ktime=0 cpu=0 pid=0 tid=0 netns=0 kind=listener event=99 family=4 saddr=10.0.1.1 "
+		"sport=5000 sk_state=LISTEN ssk_state=LISTEN");
+}
+
+/* The netlink-side records: which socket, which broadcast; never a kernel address */
+static void test_format_netlink(void)
+{
+	struct evlat_record r = { .kind = EVLAT_K_QUEUED,
+				  .event = EVLAT_EV_CREATED,
+				  .cpu = 1,
+				  .pid = 7,
+				  .tid = 8,
+				  .netns = 9,
+				  .token = 0x1234,
+				  .ktime_ns = 100,
+				  .msg = { .sock = 0xffff888812345678ULL,
+					   .skb = 0xffff888800000001ULL,
+					   .bcast = 42,
+					   .ino = 31337,
+					   .portid = 4242,
+					   .rmem = 768,
+					   .rcvbuf = 212992 } };
+	char buf[512];
+
+	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) > 0);
+	CHECK_STR(buf,
+		  "ktime=100 cpu=1 pid=7 tid=8 netns=9 kind=queued event=created "
+		  "token=0x00001234 bcast=42 sock_ino=31337 portid=4242 rmem=768 rcvbuf=212992");
+	r.kind = EVLAT_K_OVERRUN;
+	r.flags = EVLAT_F_NO_ENOBUFS;
+	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) > 0);
+	CHECK(strstr(buf, " kind=overrun ") && strstr(buf, " no_enobufs=1"));
+	r.kind = EVLAT_K_SEND;
+	r.msg.hook_ns = 90;
+	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) > 0);
+	CHECK(strstr(buf, " kind=send event=created token=0x00001234 bcast=42 hook_ktime=90"));
+	CHECK(!strstr(buf, "sock_ino") && !strstr(buf, "ffff"));
+
+	memset(&r.read, 0, sizeof(r.read));
+	r.kind = EVLAT_K_READ;
+	r.read.ino = 31337;
+	r.read.portid = 4242;
+	memcpy(r.read.comm, "my pm\t\x01\xff", 9); /* a comm is not ours to trust */
+	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "ktime=100 cpu=1 pid=7 tid=8 netns=9 kind=read event=created "
+		       "token=0x00001234 sock_ino=31337 portid=4242 comm=my?pm???");
+	r.read.err = -105;
+	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) > 0);
+	CHECK(strstr(buf, " kind=read token=") && strstr(buf, " err=-105"));
+	r.kind = EVLAT_K_GONE;
+	memset(&r.msg, 0, sizeof(r.msg));
+	r.msg.ino = 5;
+	CHECK(record_format(&r, sizeof(r), buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "ktime=100 cpu=1 pid=7 tid=8 netns=9 kind=gone sock_ino=5 portid=0 "
+		       "rmem=0 rcvbuf=0");
 }
 
 static void test_malformed(void)
@@ -150,6 +220,7 @@ int main(void)
 	test_format_v4mapped_and_backup();
 	test_format_v6_announced();
 	test_format_listener_and_unknown();
+	test_format_netlink();
 	test_malformed();
 	test_names();
 	return check_report("test_record");

@@ -22,7 +22,11 @@
 #   evlat_all   mptcp-evlat -A -N evc
 #   bpftrace    a naive kfunc printf one-liner, when the guest has bpftrace
 # and the subflow-heavy variant (--subflows: ADD_ADDR + join per connection)
-# without and with mptcp-evlat -N evc. REPS rounds; within a round every
+# without and with mptcp-evlat -N evc, and the same with failures
+# (--churn-failures FAIL_PCT: that share of the connections ends in a join reset
+# by ss -K, a peer reset or an MP_FASTCLOSE abort), where one more run with a
+# monitor in evc that keeps its lines (evlat_counted) checks that mptcp-evlat
+# delivered exactly what the kernel sent there and lost nothing. REPS rounds; within a round every
 # traced run sits between two untraced runs, and its ratio is taken to the
 # mean of those two, so that drift (other guests on the host, mostly) hits
 # both sides alike; the median over the rounds is reported. Runs are short
@@ -50,6 +54,8 @@ export EVLAT_RESULT IP
 W=/tmp/evlat-bench
 SECONDS_PER_RUN=2 # churn time of one run
 REPS=3
+FAIL_PCT=10 # the failures variant: percent of the connections that fail
+monitor_out=/dev/null # where monitors_start's monitors write
 CLOCK=wall # the guest's clock: wall (TCG's default) or icount (tests/bench/run --icount)
 SETTLE=0.5 # after an observer stops (trampolines go away under RCU)
 incomplete=0 # runs that did not complete
@@ -91,7 +97,7 @@ monitors_start() {
 	tag=$1
 	shift
 	for ns in "$@"; do
-		"$IP" -n "$ns" mptcp monitor >/dev/null 2>"$W/$tag.$ns.monerr" &
+		"$IP" -n "$ns" mptcp monitor >"$monitor_out" 2>"$W/$tag.$ns.monerr" &
 		monitor_pids="$monitor_pids $!"
 		i=0
 		until monitor_subscribed "$ns" $!; do
@@ -113,6 +119,15 @@ observer_start() {
 	mon_evlat)
 		# what mptcp-evlat adds where a path manager (here: one monitor) listens
 		monitors_start "$2" evc || return 1
+		set -- "$1" "$2" -N evc
+		;;
+	evlat_counted)
+		# a monitor in evc that keeps its lines: what the kernel sent there
+		monitor_out=$W/$2.mon
+		monitors_start "$2" evc
+		rc=$?
+		monitor_out=/dev/null
+		[ $rc -eq 0 ] || return 1
 		set -- "$1" "$2" -N evc
 		;;
 	genl) set -- "$1" "$2" --genl-only -N evc ;;
@@ -189,6 +204,7 @@ churn_run() {
 	cfg=$1 var=$2 tag=$3
 	shift 3
 	[ "$var" = subflows ] && set -- "$@" --subflows
+	[ "$var" = failures ] && set -- "$@" --subflows --churn-failures "$FAIL_PCT"
 	[ "$cfg" = sink ] && set -- "$@" --sink
 	if ! observer_start "$cfg" "$tag"; then
 		say "$tag: observer did not start"
@@ -244,7 +260,7 @@ text_delivered() {
 # --- phases -------------------------------------------------------------------
 TRACED="sink monitor1 monitor genl evlat evlat_all mon_evlat"
 [ -x $BPFTRACE ] && TRACED="$TRACED bpftrace"
-PHASES="ratios subflows ringbuf rss profile"
+PHASES="ratios subflows failures ringbuf rss profile"
 
 # bracketed VARIANT ROUND CFG...: none, then each CFG followed by none again: every
 # traced run has an untraced run just before and just after it
@@ -287,6 +303,7 @@ phase_ratios() {
 		# shellcheck disable=SC2086 # TRACED is a list
 		bracketed plain $r $TRACED
 		want_phase subflows && bracketed subflows $r evlat
+		want_phase failures && bracketed failures $r evlat
 		r=$((r + 1))
 	done
 	report bench_rate_none "$(median $W/rates.none.plain)"
@@ -322,26 +339,55 @@ phase_ratios() {
 		report bench_ratio_evlat_subflows "$(median $W/ratios.evlat.subflows)"
 		report bench_ratio_evlat_subflows_runs "$(runs $W/ratios.evlat.subflows)"
 	fi
+	if want_phase failures; then
+		report bench_rate_none_failures "$(median $W/rates.none.failures)"
+		report bench_rate_evlat_failures "$(median $W/rates.evlat.failures)"
+		ratios failures evlat | cut -d' ' -f2 >$W/ratios.evlat.failures
+		report bench_ratio_evlat_failures "$(median $W/ratios.evlat.failures)"
+		report bench_ratio_evlat_failures_runs "$(runs $W/ratios.evlat.failures)"
+	fi
 	report bench_stalled_cycles "$(cat $W/*.churn | sed -n 's/.* stalled=\([0-9]*\).*/\1/p' |
 		awk '{ s += $1 } END { print s + 0 }')"
 
 	# the tracer kept up: delivered in evc what the kernel emitted there
-	# (3 events per connection in evc, 5 with --subflows), lost nothing
+	# (3 events per connection in evc, 5 with --subflows, and with failures one
+	# SUB_CLOSED more per reset join; a fastclose sender keeps its CLOSED), lost nothing
 	drops=0 lost=0 recs=0 got=0 want=0
 	for f in "$W"/evlat.*.out "$W"/evlat_all.*.out; do
 		[ -f "$f" ] || continue
 		t=${f%.out}
-		per=3
-		case $t in *.subflows.*) per=5 ;; esac
+		per=3 extra=0
+		case $t in
+		*.subflows.*) per=5 ;;
+		*.failures.*)
+			per=5
+			extra=$(($(field "$t".line reset_client) + $(field "$t".line reset_server)))
+			;;
+		esac
 		d=$(text_drops "$f") n=$(text_records "$f") c=$(field "$t".line conns)
 		drops=$((drops + ${d:-0})) recs=$((recs + ${n:-0}))
 		lost=$((lost + $(text_lost "$f"))) got=$((got + $(text_delivered "$f")))
-		want=$((want + ${c:-0} * per))
+		want=$((want + ${c:-0} * per + extra))
 	done
 	report bench_evlat_records "$recs"
 	report bench_evlat_ringbuf_drops "$drops"
 	report bench_evlat_lost "$lost"
 	report bench_evlat_delivered "$got/$want"
+}
+
+# One churn with failures under mptcp-evlat -N evc beside a monitor in evc that keeps its
+# lines: delivered must be what the monitor printed, nothing lost or unmatched, no ring drop.
+phase_failures_exact() {
+	churn_run evlat_counted failures evlat_counted.failures || return 1
+	f=$W/evlat_counted.failures
+	got=$(text_delivered $f.out) lost=$(text_lost $f.out) drops=$(text_drops $f.out)
+	mon=$(grep -c '^\[' $f.mon)
+	report bench_failures_churn "$(cat $f.line)"
+	report bench_failures_delivered "$got/$mon"
+	report bench_failures_lost "$lost"
+	report bench_failures_ringbuf_drops "${drops:-?}"
+	[ "$mon" -gt 0 ] && [ "$got" -eq "$mon" ] && [ "$lost" -eq 0 ] && [ "${drops:-1}" -eq 0 ]
+	check_rc bench_failures_exact $?
 }
 
 # ring_run KIB NAME [TRAFGEN FLAGS]: one churn under mptcp-evlat -N evc --json -r KIB;
@@ -438,6 +484,7 @@ $BIN/trafgen --server-netns "$(ns_path evs)" --client-netns "$(ns_path evc)" \
 	--churn "$(awk -v s="$SECONDS_PER_RUN" 'BEGIN { print 2 * s }')" >$W/warmup.churn 2>&1
 say "warm-up: $(cat $W/warmup.churn)"
 want_phase ratios && phase_ratios
+want_phase failures && phase_failures_exact
 t1=$(date +%s)
 want_phase ringbuf && phase_ringbuf
 # the peak RSS with --pending 16384 given explicitly (the default since it was measured here)

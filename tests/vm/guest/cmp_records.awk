@@ -45,26 +45,30 @@
 # so normally both saw the same calls; a record only one side has is still accepted when it is
 # later than the other side's last record (the other had stopped), and counted.
 #
-# A program can also miss a call: the kernel does not run a program that is already running
-# on that CPU and counts the call in the program's recursion_misses (kernel/bpf/trampoline.c,
-# __bpf_prog_enter_recur(); fentry programs run under migrate_disable() only, so one preempted
-# on a CPU blocks the next call there; kprobe programs are counted since 6.7, 6.1 skips them
-# silently). Records only A has are accepted up to B's misses (miss_b), and the other way
-# round; every one beyond is a mismatch.
+# A record one side lacks is also accepted, up to the number of probe calls the kernel
+# skipped for that side (its "probe misses": bpf_prog_info.recursion_misses, printed by
+# mptcp-evlat at exit). The kernel does not re-enter a program on a CPU where it is already
+# running, and an fentry program runs preemptible: on sid's PREEMPT_LAZY 7.2.13 a task
+# preempted inside fe_event made another task's mptcp_event() on that CPU go unrecorded
+# (doc/kernel-notes.md "Probe misses"). Such records are counted as "missed_a/missed_b";
+# more differences than misses fail.
 #
-#   awk [-v miss_a=N -v miss_b=N] -f cmp_records.awk A.txt B.txt
-# Prints "compared=N late_a=N late_b=N only_a=N only_b=N miss_a=N miss_b=N bad_state=N", then
-# one "only_a|only_b KEY" or "bad_state a|b LINE" per one-sided record or bad state; exits 0
-# when every one-sided record is late or covered by the other side's misses, no state is bad,
-# and N > 0.
+#   awk -v misses_a=N -v misses_b=N -f cmp_records.awk A.txt B.txt
+# Prints "compared=N late_a=N late_b=N missed_a=N missed_b=N bad_state=N", then one
+# "only_a|only_b KEY" or "bad_state a|b LINE" per unexplained mismatch; exits 0 when there is
+# none and N > 0.
 
-# the record without its time, CPU and the fields another CPU may change
+# the record without its time, CPU and the fields another CPU may change; without the
+# broadcast ids and hook times, which each tracer numbers and links on its own (the
+# --kprobes one has no consumer probes, whose task context gives them)
 function key(line) {
 	sub(/^ktime=[0-9]+ cpu=[0-9]+ /, "", line)
-	gsub(/ (sk_state|ssk_state|sport|backup)=[^ ]*/, "", line)
+	gsub(/ (sk_state|ssk_state|sport|backup|bcast|hook_ktime)=[^ ]*/, "", line)
 	return line
 }
 $1 !~ /^ktime=/ { next }
+# the consumer records: fentry/fexit only, the --kprobes tracer has none
+/ kind=(queued|overrun|read|nolistener|gone) / { next }
 {
 	side = FILENAME == ARGV[1] ? "a" : "b"
 	# a TCP state the kernel does not have: the read itself is wrong (send records have no
@@ -90,21 +94,22 @@ function extra(side, other, k,    i, j, c, tt, cnt, x) {
 		if (tt[j] < tt[i]) { x = tt[i]; tt[i] = tt[j]; tt[j] = x }
 	for (i = cnt - c + 1; i <= cnt; i++) {
 		if (tt[i] > last[other]) late[side]++
-		else { only[side]++; out[++nout] = "only_" side " " k }
+		else if (missed[other] < allowed[other]) missed[other]++
+		else { bad++; out[++nout] = "only_" side " " k }
 	}
 	return c
 }
 END {
+	allowed["a"] = misses_a + 0
+	allowed["b"] = misses_b + 0
 	for (k in keys) {
 		m = n["a", k] < n["b", k] ? n["a", k] : n["b", k]
 		compared += m
 		extra("a", "b", k)
 		extra("b", "a", k)
 	}
-	bad = only["a"] > miss_b + 0 || only["b"] > miss_a + 0
-	printf "compared=%d late_a=%d late_b=%d only_a=%d only_b=%d miss_a=%d miss_b=%d bad_state=%d\n",
-		compared, late["a"] + 0, late["b"] + 0, only["a"] + 0, only["b"] + 0, miss_a + 0,
-		miss_b + 0, bad_state + 0
+	printf "compared=%d late_a=%d late_b=%d missed_a=%d missed_b=%d bad_state=%d\n", compared,
+		late["a"] + 0, late["b"] + 0, missed["a"] + 0, missed["b"] + 0, bad_state + 0
 	for (i = 1; i <= nout; i++) print out[i]
 	exit (bad || bad_state || !compared) ? 1 : 0
 }

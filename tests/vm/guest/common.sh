@@ -14,7 +14,6 @@
 #                                  default 30)
 #   sum STATUS JSON                a status summed over the event types of the JSON summary
 #   wait_monitor MON N             `ip mptcp monitor` output MON has N event lines (10 s)
-#   prog_misses PID                calls the BPF programs of PID were not run for
 # and the correlation (run_correlation) and stopped-tracer (stress) runs that two phases each
 # use.
 
@@ -60,15 +59,6 @@ _gone() { ! alive "$1"; }
 
 sum() {
 	$JQ -s "[.[] | select(.type==\"summary\") | .events[] | .$1] | add // 0" "$2"
-}
-
-# The kernel does not run a BPF program that is already running on the same CPU, and counts
-# the call in the program's recursion_misses (fdinfo; kernel/bpf/trampoline.c for fentry,
-# whose programs run under migrate_disable() only: one preempted blocks the next call on that
-# CPU). Read before the tracer exits and closes its programs.
-prog_misses() {
-	cat /proc/"$1"/fdinfo/* 2>/dev/null |
-		awk '$1 == "recursion_misses:" { n += $2 } END { print n + 0 }'
 }
 
 _mon_has() { [ "$(grep -c '^\[' "$1")" -ge "$2" ]; }
@@ -209,8 +199,6 @@ run_correlation() { # TAG EXTRA_FLAGS
 	settle
 	[ "$_t" = fentry ] && while_running "$(cat "$W/$_t.evs.pid")"
 	for _ns in evs evc; do
-		# hook records the kernel skipped would show as unmatched events: say so
-		report "${_t}_${_ns}_recursion_misses" "$(prog_misses "$(cat "$W/$_t.$_ns.pid")")"
 		stop "$(cat "$W/$_t.$_ns.pid")"
 		check_rc "${_t}_${_ns}_tracer_exit" $?
 		_ino=$(stat -L -c %i "$(evlat_netns_path $_ns)")

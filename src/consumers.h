@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The consumers of mptcp_pm_events: every socket subscribed to the group,
+ * seen from the kernel (bpf/evlat.bpf.c's netlink-side probes), and what
+ * became of each event message for each of them.
+ *
+ *   send record      the broadcast begins (its id, its hook's time)
+ *   queued record    one socket got the message: a delivery is pending
+ *   overrun record   one socket was full: that delivery is lost_overrun
+ *   read record      a process took the message off its socket: read
+ *   gone record      the socket closed: what it still held is unread
+ *
+ * A pending delivery is found again by (socket, sk_buff): the sk_buff a
+ * socket's queue receives is the one its reader gets back. Each finished
+ * delivery goes to the callback (main.c: report_delivery()).
+ */
+#ifndef EVLAT_CONSUMERS_H
+#define EVLAT_CONSUMERS_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "evlat_record.h"
+
+enum delivery_status {
+	DS_READ,	 /* the consumer read it */
+	DS_LOST_OVERRUN, /* dropped at the consumer's full socket (netlink_overrun()) */
+	DS_UNREAD,	 /* still queued when its socket closed, or when we stopped */
+	DS_MAX,
+};
+
+enum delivery_stage {
+	DST_QUEUE, /* multicast send -> queued into the consumer's socket */
+	DST_READ,  /* queued -> read by the consumer */
+	DST_TOTAL, /* kernel hook -> read by the consumer */
+	DST_MAX,
+};
+
+struct consumer {
+	__u64 sock; /* the socket's kernel address: its identity while it lives */
+	__u32 ino;  /* socket inode, as /proc/net/netlink and /proc/PID/fd show it */
+	__u32 portid;
+	__u32 netns;
+	__u32 pid;		    /* the last process that read from it (tgid); 0: none yet */
+	char comm[16];		    /* its comm */
+	bool ours;		    /* mptcp-evlat's own socket */
+	bool gone;		    /* closed */
+	bool no_enobufs;	    /* NETLINK_NO_ENOBUFS: its reader is never told of overruns */
+	unsigned long long enobufs; /* reads that returned -ENOBUFS */
+	unsigned int seq;	    /* order of appearance */
+};
+
+/* One event message and one consumer: a classified result */
+struct delivery {
+	const struct consumer *c;
+	enum delivery_status status;
+	__u8 event;
+	bool have_token;
+	__u32 token;
+	__u32 netns;
+	__u64 time_ns; /* CLOCK_MONOTONIC: queued (or dropped) */
+	__u64 bcast;   /* the broadcast, 0 when unknown */
+	bool have_stage[DST_MAX];
+	__u64 stage_ns[DST_MAX];
+};
+
+typedef void (*delivery_cb)(void *ctx, const struct delivery *d);
+
+struct consumers_opts {
+	__u32 own_ino;	       /* our own socket's inode, 0: we have none (--observe) */
+	unsigned int capacity; /* pending deliveries at most: past it the oldest is unread */
+	delivery_cb cb;
+	void *ctx;
+};
+
+struct consumers_stats {
+	unsigned int consumers, pending, pending_max;
+	unsigned long long orphan_reads; /* reads of messages queued before we looked */
+	unsigned long long evicted;	 /* pending deliveries pushed out by a full table */
+	unsigned long long unseen_reads; /* read, as a later message of their socket was */
+};
+
+struct consumers;
+
+/* NULL with errno set on failure */
+struct consumers *consumers_new(const struct consumers_opts *o);
+void consumers_free(struct consumers *cs);
+
+/* A ring-buffer record: send, queued, overrun, read and gone ones are used, others ignored. */
+void consumers_add_record(struct consumers *cs, const struct evlat_record *r);
+
+/*
+ * The event (@type, @token) our own socket just returned: when the oldest
+ * message queued into it that we have not received yet is that event, its
+ * queue time (and it is consumed); else 0 (a record lost: use the receive time).
+ */
+__u64 consumers_own_queued(struct consumers *cs, __u8 type, __u32 token);
+
+/* At exit: every delivery still pending is unread. */
+void consumers_flush(struct consumers *cs);
+
+void consumers_get_stats(const struct consumers *cs, struct consumers_stats *st);
+
+#endif

@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# shellcheck shell=sh
+# shellcheck disable=SC2016 # $names inside single quotes are jq's
+# needs: kmod
+# --observe: no subscription of ours. With `ip mptcp monitor` the only subscriber of evc,
+# mptcp-evlat has no netlink socket there, reports every event trafgen caused in evc as sent
+# and the monitor as reading them all. With nobody subscribed anywhere the kernel builds no
+# event: every one is no_listener, none lost. With the monitor subscribed and the fault module
+# failing 2 atomic allocations in evc, exactly those 2 are lost_alloc_atomic.
+KO=/opt/evlat/kmod/evlat_fault.ko
+P=/sys/module/evlat_fault/parameters
+FAULTS=2
+
+# observe TAG: mptcp-evlat -N evc --observe --json during one trafgen run
+observe() {
+	"$BIN/mptcp-evlat" -N evc --observe --json >"$W/$1.json" 2>"$W/$1.err" &
+	tr=$!
+	wait_line "$W/$1.err" 'observing MPTCP events' 60 $tr
+	check_rc "observe_$1_up" $?
+	evlat_netns_sh evc "cat /proc/net/netlink" >"$W/$1.netlink"
+	trafgen "$W/$1.expect" "$W/$1.trafgen.log"
+	check_rc "observe_$1_trafgen" $?
+	settle
+	N=$(grep -c "netns=$c_ino " "$W/$1.expect")
+	[ -z "${2:-}" ] || wait_monitor "$2" $((N - ${3:-0}))
+	stop $tr
+	check_rc "observe_$1_exit" $?
+	cat "$W/$1.err"
+}
+
+phase_run() {
+	c_ino=$(stat -L -c %i "$NS_C")
+	"$IP" -n evc mptcp monitor >"$W/mon.txt" 2>&1 &
+	mon=$!
+	wait_for 30 monitor_subscribed evc $mon
+	observe mon "$W/mon.txt"
+	awk -v pid="$tr" '$2 == 16 && $3 == pid' "$W/mon.netlink" | grep -q .
+	check_rc observe_no_socket_of_ours $((!$?))
+	$JQ -se --argjson n "$N" '(.[] | select(.type=="summary")) as $s |
+		([$s.events[].sent] | add) == $n and ([$s.events[] | .count] | add) == $n and
+		($s.consumers | length) == 1 and $s.consumers[0].consumer.comm == "ip" and
+		($s.consumers[0].consumer.ours | not) and $s.consumers[0].read == $n' \
+		"$W/mon.json" >/dev/null
+	check_rc observe_monitor_read_every_sent_event $?
+	kill $mon
+
+	# nobody subscribed anywhere
+	observe none
+	report observe_none_no_listener "$(sum no_listener "$W/none.json")/$N"
+	$JQ -se --argjson n "$N" '(.[] | select(.type=="summary")) as $s |
+		([$s.events[].no_listener] | add) == $n and ([$s.events[].count] | add) == $n and
+		($s.consumers | length) == 0' "$W/none.json" >/dev/null
+	check_rc observe_nobody_all_no_listener $?
+
+	if [ -n "${EVLAT_KMOD_SKIP:-}" ] || [ ! -f $KO ]; then
+		skip observe_fault "no evlat_fault.ko for this kernel: ${EVLAT_KMOD_SKIP:-}"
+		return
+	fi
+	"$IP" -n evc mptcp monitor >"$W/mon2.txt" 2>&1 &
+	mon=$!
+	wait_for 30 monitor_subscribed evc $mon
+	insmod $KO netns_ino="$c_ino"
+	check_rc observe_kmod_loaded $?
+	echo $FAULTS >$P/fail_count
+	observe fault "$W/mon2.txt" $FAULTS
+	failed=$(cat $P/failed)
+	echo 0 >$P/fail_count
+	rmmod evlat_fault
+	kill $mon
+	lost=$(sum lost_alloc_atomic "$W/fault.json") sent=$(sum sent "$W/fault.json")
+	report observe_fault "failed=$failed lost_alloc_atomic=$lost sent=$sent/$N"
+	[ "$failed" -eq $FAULTS ] && [ "$lost" -eq $FAULTS ] && [ "$sent" -eq $((N - FAULTS)) ] &&
+		[ "$(sum no_listener "$W/fault.json")" -eq 0 ]
+	check_rc observe_fault_exact $?
+}
