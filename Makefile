@@ -4,23 +4,49 @@
 #   make            build ./mptcp-evlat and the static guest binaries in build/static/
 #   make deps       install build and test dependencies (Debian, apt-get)
 #   make test       unit + host + VM matrix tests (root)
-#   make vmlinux    regenerate vmlinux.h from the newest kernel of the matrix
+#   make vmlinux    regenerate vmlinux.h (x86-64) and vmlinux/arm64/vmlinux.h from the newest
+#                   sid kernels
+#   make ARCH=arm64 cross-build the guest binaries for arm64 into build/arm64/static/ (Debian
+#                   multiarch: gcc-aarch64-linux-gnu and the :arm64 -dev packages, make deps)
 #   make V=1        show the commands
 #
 # CFLAGS, LDFLAGS and CC may be given on the command line (make CFLAGS=-O0): what the
 # build needs (include paths, dependency files, warnings, sanitizers) is in EVLAT_CFLAGS
 # and EVLAT_LDFLAGS, which the command line does not replace.
 
-OUT := build
 BIN := mptcp-evlat
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-CC ?= cc
 CLANG ?= clang
 BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 
-ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+# The kernel's name of the architecture (__TARGET_ARCH_*, vmlinux/ARCH/). Another one than the
+# host's is a cross build: its own folder, Debian's cross compiler and :ARCH libraries.
+HOST_ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+ARCH ?= $(HOST_ARCH)
+TRIPLET_x86 := x86_64-linux-gnu
+TRIPLET_arm64 := aarch64-linux-gnu
+ifeq ($(TRIPLET_$(ARCH)),)
+$(error ARCH=$(ARCH): x86 or arm64)
+endif
+ifneq ($(ARCH),$(HOST_ARCH))
+CROSS_COMPILE ?= $(TRIPLET_$(ARCH))-
+export PKG_CONFIG_LIBDIR := /usr/lib/$(TRIPLET_$(ARCH))/pkgconfig:/usr/share/pkgconfig
+endif
+# build/, or build/ARCH for a cross build; OUT=... on the command line wins
+ifneq ($(origin OUT),command line)
+OUT := $(if $(CROSS_COMPILE),build/$(ARCH),build)
+endif
+# make's own defaults (cc, ar) give way to the cross tools; a CC or AR given is kept
+ifeq ($(origin CC),default)
+CC := $(CROSS_COMPILE)gcc
+endif
+ifeq ($(origin AR),default)
+AR := $(CROSS_COMPILE)ar
+endif
+# the BTF types of the target architecture: vmlinux.h (x86-64) or vmlinux/ARCH/vmlinux.h
+VMLINUX_DIR := $(if $(wildcard vmlinux/$(ARCH)/vmlinux.h),vmlinux/$(ARCH),.)
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
@@ -32,7 +58,7 @@ EVLAT_CFLAGS := -std=gnu11 $(WARN) $(DEPFLAGS) -Iinclude -Isrc -I$(OUT) \
 EVLAT_LDFLAGS :=
 # -fms-extensions: since 6.18 the kernel embeds tagged structs anonymously
 # (struct ns_common { ... struct ns_tree; }), and bpftool dumps them that way.
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -I. -Iinclude \
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ -I$(VMLINUX_DIR) -Iinclude \
 	-Wall -Werror -Wno-unused-function -mcpu=v3 \
 	-fms-extensions -Wno-microsoft-anon-tag
 
@@ -85,9 +111,15 @@ SH_SRCS = $(shell tests/lint/shell-scripts)
 
 .DELETE_ON_ERROR:
 .PHONY: all deps test test-unit test-host vmtest vmlinux format lint clean bench install \
-	uninstall soak tools
+	uninstall soak tools cross-arm64 test-own-kernel
 
-all: $(BIN) $(OUT)/static/$(BIN) $(OUT)/static/trafgen $(OUT)/static/genl_listen
+GUEST_BINS := $(OUT)/static/$(BIN) $(OUT)/static/trafgen $(OUT)/static/genl_listen
+ifeq ($(CROSS_COMPILE),)
+all: $(BIN) $(GUEST_BINS)
+else
+# a cross build makes what a guest of that architecture runs, not ./mptcp-evlat
+all: $(GUEST_BINS)
+endif
 
 # --- BPF object and skeleton -------------------------------------------------
 $(OUT)/evlat.bpf.o: bpf/evlat.bpf.c Makefile
@@ -174,8 +206,26 @@ test-unit: $(UNIT_TESTS)
 test-host: all tools
 	$(Q)tests/host/run
 
-vmtest: all
-	$(Q)tests/vm/run
+# make vmtest: the kernel matrix (its arm64 kernel needs make ARCH=arm64: built here too);
+# make vmtest KERNEL=bzImage-or-Image [MODULES=dir]: your own kernel (tests/vm/README.md)
+ifeq ($(KERNEL),)
+VMTEST_ARGS :=
+VMTEST_ARM64 := $(filter x86,$(HOST_ARCH))
+else
+VMTEST_ARGS := --kernel $(KERNEL) $(if $(MODULES),--modules $(MODULES))
+# an arm64 Image says "ARM\x64" at 0x38
+VMTEST_ARM64 := $(if $(filter 41524d64,$(shell od -An -j56 -N4 -tx1 $(KERNEL) 2>/dev/null | tr -d ' ')),$(filter x86,$(HOST_ARCH)))
+endif
+
+vmtest: all $(if $(VMTEST_ARM64),cross-arm64)
+	$(Q)tests/vm/run $(VMTEST_ARGS)
+
+cross-arm64:
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 OUT=build/arm64 all
+
+# the own-kernel path of make vmtest, accepted and refused (tests/vm/own_kernel.sh)
+test-own-kernel: all cross-arm64
+	$(Q)tests/vm/own_kernel.sh
 
 test: test-unit test-host vmtest
 
@@ -293,6 +343,8 @@ deps:
 
 vmlinux:
 	$(Q)tests/vm/gen-vmlinux-h > vmlinux.h.tmp && mv vmlinux.h.tmp vmlinux.h
+	$(Q)mkdir -p vmlinux/arm64 && EVLAT_KERNEL_FLAVOUR=cloud-arm64 tests/vm/gen-vmlinux-h \
+		> vmlinux/arm64/vmlinux.h.tmp && mv vmlinux/arm64/vmlinux.h.tmp vmlinux/arm64/vmlinux.h
 
 format:
 	$(Q)clang-format -i $(C_SRCS)

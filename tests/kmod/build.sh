@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the test-only module evlat_fault.ko for the newest cloud kernel of a Debian suite.
 #
-# usage: tests/kmod/build.sh SUITE        (bookworm, trixie, sid)
+# usage: tests/kmod/build.sh SUITE        (bookworm, trixie, sid, experimental; the flavour:
+#                                         EVLAT_KERNEL_FLAVOUR, as for tests/vm/kernels.sh)
 #
 # Prints the path of build/kmod/<release>/evlat_fault.ko on stdout. When the module cannot be
 # built for that kernel, exits 77 with one line on stderr: "cannot build for this kernel: REASON".
@@ -181,8 +182,8 @@ build_module() {
 }
 
 main() {
-	[[ $# == 1 && $1 =~ ^(bookworm|trixie|sid)$ ]] || {
-		echo "usage: ${0##*/} bookworm|trixie|sid" >&2
+	[[ $# == 1 && $1 =~ ^(bookworm|trixie|sid|experimental)$ ]] || {
+		echo "usage: ${0##*/} bookworm|trixie|sid|experimental" >&2
 		exit "$E_USAGE"
 	}
 	have make || skip "no make on this machine"

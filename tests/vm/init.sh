@@ -9,7 +9,7 @@
 # Host -> guest: kernel command line "evlat.nonce=<hex>"; /etc/evlat/vm.conf (sh assignments:
 # EVLAT_SUITE_SCRIPT, EVLAT_TEST_TIMEOUT, EVLAT_KERNEL_SUITE, EVLAT_KVER, EVLAT_PHASES,
 # EVLAT_KMOD_SKIP).
-# Guest -> host on ttyS1:
+# Guest -> host on ttyS1 (or the device evlat.result= names on the kernel command line):
 #   EVLAT-BEGIN <nonce> / key=value lines of $EVLAT_RESULT / EVLAT-RC <rc> / EVLAT-UNAME <release>
 #   / EVLAT-END <nonce>, then EVLAT-DMESG-BEGIN <nonce> / dmesg / EVLAT-DMESG-END <nonce>.
 # Console (ttyS0) markers for the host's timings: EVLAT-INIT, EVLAT-SUITE-START, EVLAT-SUITE-END.
@@ -17,7 +17,7 @@
 
 PATH=/opt/evlat/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
-RESULT_TTY=/dev/ttyS1
+RESULT_TTY=/dev/ttyS1 # evlat.result=NAME on the kernel command line: /dev/NAME (arm64: hvc0)
 
 say() { echo "evlat-init: $*"; }
 
@@ -115,6 +115,7 @@ main() {
 	exec </dev/console >/dev/console 2>&1
 	echo "EVLAT-INIT $(uptime_s)"
 	NONCE=$(cmdline_arg evlat.nonce) || NONCE=missing
+	if tty=$(cmdline_arg evlat.result); then RESULT_TTY=/dev/$tty; fi
 	EVLAT_SUITE_SCRIPT=/opt/evlat/guest/suite.sh
 	EVLAT_TEST_TIMEOUT=300
 	EVLAT_KERNEL_SUITE=custom

@@ -8,10 +8,14 @@
 #   tests/vm/kernels.sh path SUITE                   cached kernel dir of SUITE, no network
 #   tests/vm/kernels.sh prune SUITE                  drop cached kernels of SUITE except the current one
 #   tests/vm/kernels.sh btf-elf VMLINUZ OUT_ELF      write the ELF (with .BTF) inside a vmlinuz
+#   tests/vm/kernels.sh btf KERNEL OUT               write what `bpftool btf dump file` reads: the
+#                                                    ELF inside a compressed vmlinuz (x86-64), or
+#                                                    the raw .BTF of an uncompressed Image (arm64)
 #
 # Sourceable: `source tests/vm/kernels.sh` defines the kernels_* functions and runs nothing.
 #
 # Cache:  ${EVLAT_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mptcp-evlat/kernels}/<suite>/
+#         (<suite>-<flavour>/ for another flavour than cloud-amd64: trixie-rt-amd64/, sid-cloud-arm64/)
 #           apt/            private apt configuration, lists and archive cache
 #           <kver>/         vmlinuz, version, config (if shipped), modules/ (lib/modules/<kver> tree)
 #           headers/<kver>/ linux-headers .debs (fetch-headers)
@@ -19,20 +23,23 @@
 #
 # Environment:
 #   EVLAT_KERNEL_CACHE           cache root (see above)
-#   EVLAT_KERNEL_FLAVOUR         kernel flavour, default cloud-amd64 (meta package linux-image-<flavour>)
+#   EVLAT_KERNEL_FLAVOUR         kernel flavour, default cloud-amd64 (meta package linux-image-<flavour>):
+#                                rt-amd64 (PREEMPT_RT), cloud-arm64, ...; its last word is the Debian
+#                                architecture whose package lists are read
 #   EVLAT_APT_MAX_AGE            seconds the package lists stay fresh, default 3600 (0: always update)
 #   EVLAT_DEBIAN_MIRROR          Debian archive URI (default: read from the system's apt sources)
 #   EVLAT_DEBIAN_SECURITY_MIRROR security archive URI (default: read from the system's apt sources)
 #
 # Exit codes: 0 ok, 2 usage, 3 missing tool, 4 no Debian mirror in the apt sources,
 #             5 registry unreachable and nothing cached, 6 package resolution failed,
-#             7 download or extraction failed, 8 no ELF found in the vmlinuz.
+#             7 download or extraction failed, 8 no ELF (btf-elf) or no BTF (btf) in the kernel.
 
 # Exit codes (also used by tests/vm/run through `source`).
 KERNELS_E_USAGE=2 KERNELS_E_TOOL=3 KERNELS_E_MIRROR=4 KERNELS_E_OFFLINE=5
 KERNELS_E_RESOLVE=6 KERNELS_E_FETCH=7 KERNELS_E_NOELF=8
 
 KERNELS_FLAVOUR=${EVLAT_KERNEL_FLAVOUR:-cloud-amd64}
+KERNELS_DEFAULT_FLAVOUR=cloud-amd64
 KERNELS_CACHE=${EVLAT_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mptcp-evlat/kernels}
 KERNELS_APT_MAX_AGE=${EVLAT_APT_MAX_AGE:-3600}
 KERNELS_DEFAULT_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -56,10 +63,20 @@ kernels_need_tools() {
 }
 
 kernels_check_suite() {
-	[[ $1 =~ ^[a-z][a-z0-9]*$ ]] || kernels_die "$KERNELS_E_USAGE" "bad suite name '$1' (bookworm, trixie, sid)"
+	[[ $1 =~ ^[a-z][a-z0-9]*$ ]] || kernels_die "$KERNELS_E_USAGE" "bad suite name '$1' (bookworm, trixie, sid, experimental)"
 }
 
-kernels_suite_dir() { printf '%s/%s\n' "$KERNELS_CACHE" "$1"; }
+# kernels_suite_dir SUITE: the cache of SUITE's kernels of KERNELS_FLAVOUR
+kernels_suite_dir() {
+	if [[ $KERNELS_FLAVOUR == "$KERNELS_DEFAULT_FLAVOUR" ]]; then
+		printf '%s/%s\n' "$KERNELS_CACHE" "$1"
+	else
+		printf '%s/%s-%s\n' "$KERNELS_CACHE" "$1" "$KERNELS_FLAVOUR"
+	fi
+}
+
+# kernels_arch: the Debian architecture of KERNELS_FLAVOUR (cloud-arm64 -> arm64)
+kernels_arch() { printf '%s\n' "${KERNELS_FLAVOUR##*-}"; }
 
 # ---------------------------------------------------------------------------------------------
 # The system's apt sources -> mirror URIs (never hard-coded).
@@ -192,10 +209,12 @@ kernels_write_sources() {
 # ---------------------------------------------------------------------------------------------
 # Private apt.
 
-# kernels_apt_setup SUITE: fills the global array KERNELS_APT with the private apt options.
+# kernels_apt_setup SUITE [DIR [ARCH]]: fills the global array KERNELS_APT with the private apt
+# options (lists and archives in DIR, default the suite's cache; ARCH default kernels_arch).
 kernels_apt_setup() {
-	local suite=$1 adir
-	adir=$(kernels_suite_dir "$suite")/apt
+	local suite=$1 adir=${2:-} arch=${3:-}
+	[[ -n $adir ]] || adir=$(kernels_suite_dir "$suite")/apt
+	[[ -n $arch ]] || arch=$(kernels_arch)
 	mkdir -p "$adir/lists/partial" "$adir/cache/archives/partial" "$adir/preferences.d"
 	[[ -e $adir/status ]] || : >"$adir/status"
 	kernels_write_sources "$suite" "$adir/sources.list.new"
@@ -210,8 +229,8 @@ kernels_apt_setup() {
 		-o "Dir::Cache=$adir/cache"
 		-o "Dir::Cache::pkgcache="
 		-o "Dir::Cache::srcpkgcache="
-		-o "APT::Architecture=amd64"
-		-o "APT::Architectures=amd64"
+		-o "APT::Architecture=$arch"
+		-o "APT::Architectures=$arch"
 		-o "Acquire::Languages=none"
 		-o "Acquire::Retries=1"
 		-o "APT::Get::List-Cleanup=false"
@@ -222,13 +241,14 @@ kernels_apt_setup() {
 	return 0
 }
 
-# kernels_apt_update SUITE: refresh the private package lists unless fresher than the max age
-# (then KERNELS_LISTS_UNCHANGED=1).
+# kernels_apt_update SUITE [DIR]: refresh the private package lists (in DIR, default the suite's
+# cache) unless fresher than the max age (then KERNELS_LISTS_UNCHANGED=1).
 kernels_apt_update() {
-	local suite=$1 stamp age log
+	local suite=$1 adir=${2:-} stamp age log
+	[[ -n $adir ]] || adir=$(kernels_suite_dir "$suite")/apt
 	KERNELS_LISTS_UNCHANGED=0
-	stamp=$(kernels_suite_dir "$suite")/apt/updated
-	if [[ -f $stamp ]] && cmp -s "$stamp" "$(kernels_suite_dir "$suite")/apt/sources.list"; then
+	stamp=$adir/updated
+	if [[ -f $stamp ]] && cmp -s "$stamp" "$adir/sources.list"; then
 		age=$(($(date +%s) - $(stat -c %Y "$stamp")))
 		if ((age < KERNELS_APT_MAX_AGE)); then
 			kernels_log "$suite: package lists are ${age}s old (max ${KERNELS_APT_MAX_AGE}s): not updated"
@@ -236,10 +256,10 @@ kernels_apt_update() {
 			return 0
 		fi
 	fi
-	log=$(kernels_suite_dir "$suite")/apt/update.log
+	log=$adir/update.log
 	kernels_log "$suite: updating the private package lists"
 	if apt-get "${KERNELS_APT[@]}" -q update >"$log" 2>&1 && ! grep -qE '^(E:|Err:)' "$log"; then
-		cp -f "$(kernels_suite_dir "$suite")/apt/sources.list" "$stamp"
+		cp -f "$adir/sources.list" "$stamp"
 		return 0
 	fi
 	kernels_log "$suite: apt-get update failed (see $log)"
@@ -315,7 +335,7 @@ kernels_resolve() {
 kernels_deb_path() {
 	local name=${2%%=*} ver=${2#*=} arch
 	arch=$(kernels_field "$2" Architecture)
-	printf '%s/%s_%s_%s.deb\n' "$1" "$name" "${ver//:/%3a}" "${arch:-amd64}"
+	printf '%s/%s_%s_%s.deb\n' "$1" "$name" "${ver//:/%3a}" "${arch:-$(kernels_arch)}"
 }
 
 # kernels_download DIR PKG=VER...: apt-get download into DIR (skips .debs already there).
@@ -390,6 +410,7 @@ kernels_extract() {
 		printf 'package_version=%s\n' "$KR_VERSION"
 		printf 'suite=%s\n' "$suite"
 		printf 'packages=%s\n' "${KR_PKGS[*]}"
+		printf 'flavour=%s\n' "$KERNELS_FLAVOUR"
 	} >"$tmp/version"
 	rm -rf "$kdir"
 	mv "$tmp" "$kdir"
@@ -578,6 +599,34 @@ kernels_btf_elf() {
 	kernels_die "$KERNELS_E_NOELF" "btf-elf: no xz/zstd/gzip/lz4 payload of '$in' inflates to an ELF ($tried tried)"
 }
 
+# kernels_raw_btf KERNEL OUT: the raw BTF of an uncompressed kernel image (arm64's Image keeps
+# its .BTF section as is). struct btf_header: magic 0xeB9F, version 1, flags 0, hdr_len 24, then
+# type_off, type_len, str_off, str_len (u32, little-endian); the blob ends with the later of
+# the two sections. Returns 1 when no header there describes a blob inside the file.
+kernels_raw_btf() {
+	local in=$1 out=$2 size off hdr toff tlen soff slen len
+	size=$(stat -c %s "$in")
+	while read -r off; do
+		read -r hdr toff tlen soff slen < <(od -An -w20 -j $((off + 4)) -N20 -tu4 "$in")
+		[[ $hdr == 24 ]] || continue
+		len=$((hdr + (toff + tlen > soff + slen ? toff + tlen : soff + slen)))
+		((tlen > 0 && slen > 0 && off + len <= size)) || continue
+		tail -c "+$((off + 1))" "$in" | head -c "$len" >"$out"
+		kernels_log "btf: raw BTF at offset $off, $len bytes -> $out"
+		return 0
+	done < <(LC_ALL=C grep -obUaP '\x9f\xeb\x01\x00\x18\x00\x00\x00' "$in" | cut -d: -f1)
+	return 1
+}
+
+# kernels_btf KERNEL OUT: the raw BTF of an uncompressed image, else the ELF inside a vmlinuz.
+kernels_btf() {
+	[[ -r $1 ]] || kernels_die "$KERNELS_E_USAGE" "btf: cannot read '$1'"
+	if ! kernels_is_elf "$1" && kernels_raw_btf "$1" "$2"; then
+		return 0
+	fi
+	kernels_btf_elf "$1" "$2"
+}
+
 kernels_usage() {
 	cat <<EOF
 usage: ${0##*/} fetch SUITE                 fetch the newest linux-image-$KERNELS_FLAVOUR of SUITE, print its dir
@@ -586,7 +635,9 @@ usage: ${0##*/} fetch SUITE                 fetch the newest linux-image-$KERNEL
        ${0##*/} path SUITE                  print the cached kernel dir of SUITE (no network)
        ${0##*/} prune SUITE                 remove cached kernels of SUITE but the current one
        ${0##*/} btf-elf VMLINUZ OUT_ELF     extract the kernel ELF (with its BTF) from a vmlinuz
-SUITE: bookworm, trixie or sid.  Cache: $KERNELS_CACHE
+       ${0##*/} btf KERNEL OUT              the kernel's BTF as bpftool reads it (ELF or raw BTF)
+SUITE: bookworm, trixie, sid or experimental.  Flavour: $KERNELS_FLAVOUR (EVLAT_KERNEL_FLAVOUR).
+Cache: $KERNELS_CACHE
 EOF
 }
 
@@ -599,6 +650,7 @@ kernels_main() {
 	path) (($# == 1)) || { kernels_usage >&2; exit "$KERNELS_E_USAGE"; }; kernels_path "$1" ;;
 	prune) (($# == 1)) || { kernels_usage >&2; exit "$KERNELS_E_USAGE"; }; kernels_prune "$1" ;;
 	btf-elf) (($# == 2)) || { kernels_usage >&2; exit "$KERNELS_E_USAGE"; }; kernels_btf_elf "$1" "$2" ;;
+	btf) (($# == 2)) || { kernels_usage >&2; exit "$KERNELS_E_USAGE"; }; kernels_btf "$1" "$2" ;;
 	-h | --help | help) kernels_usage ;;
 	*) kernels_usage >&2; exit "$KERNELS_E_USAGE" ;;
 	esac

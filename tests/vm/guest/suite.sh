@@ -53,6 +53,25 @@ known_phases() {
 	[ -z "$_bad" ]
 }
 
+# What every phase needs of the kernel, one line each that is missing. tests/vm/run checks the
+# same before booting when it can read the kernel's BTF (a kernel given with --kernel).
+requirements() {
+	_miss=
+	"$EVLAT_BIN/mptcp-evlat" --check >"$WORK_ROOT/requirements.check" 2>&1
+	grep -Eq '^btf +yes' "$WORK_ROOT/requirements.check" ||
+		_miss="no BTF (CONFIG_DEBUG_INFO_BTF=y): $(grep -E '^btf ' "$WORK_ROOT/requirements.check" | tr -s ' ')"
+	[ -e /proc/sys/net/mptcp/enabled ] || _miss="${_miss:+$_miss; }no MPTCP (CONFIG_MPTCP=y)"
+	if "$IP" link add evlat-req0 type veth peer name evlat-req1 2>/dev/null; then
+		"$IP" link del evlat-req0
+	else
+		_miss="${_miss:+$_miss; }no veth (CONFIG_VETH, or veth.ko in --modules)"
+	fi
+	[ -z "$_miss" ] && return 0
+	echo "suite: this kernel lacks: $_miss"
+	report requirements_missing "$_miss"
+	return 1
+}
+
 # run_phase FILE NAME
 run_phase() {
 	W=$WORK_ROOT/$2
@@ -87,6 +106,12 @@ run_phase() {
 mkdir -p "$WORK_ROOT"
 known_phases
 check_rc phases_known $?
+requirements
+if ! check_rc kernel_requirements $?; then
+	report phases ""
+	results_done
+	exit 1
+fi
 ran=
 for f in "$PHASE_DIR"/[0-9][0-9]-*.sh; do
 	name=$(phase_name "$f")
