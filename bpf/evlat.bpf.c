@@ -1101,6 +1101,17 @@ int BPF_PROG(fe_queued, struct sock *sk, struct sk_buff *skb)
 	return on_queued(sk, skb);
 }
 
+/*
+ * Where __netlink_sendskb() is inlined (Debian's arm64 7.2 build): netlink_skb_set_owner_r(skb,
+ * sk) is what its callers run just before it, with the same (sk, skb), and cannot fail in
+ * between; rmem then does not count this message yet (doc/kernel-notes.md)
+ */
+SEC("fentry/netlink_skb_set_owner_r")
+int BPF_PROG(fe_queued_owner, struct sk_buff *skb, struct sock *sk)
+{
+	return on_queued(sk, skb);
+}
+
 SEC("fentry/netlink_overrun")
 int BPF_PROG(fe_overrun, struct sock *sk)
 {

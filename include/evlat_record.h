@@ -91,8 +91,9 @@ struct evlat_msg {
 	__u64 hook_ns; /* ktime of the hook that built it (send, no_listener); 0: unknown */
 	__u32 ino;     /* the receiving socket's inode, as /proc/net/netlink shows it */
 	__u32 portid;  /* its netlink port id */
-	__u32 rmem;    /* its receive queue in bytes (queued: after, overrun: as found) */
-	__u32 rcvbuf;  /* its receive buffer */
+	/* its receive queue in bytes: queued: after (before at netlink_skb_set_owner_r()), overrun: as found */
+	__u32 rmem;
+	__u32 rcvbuf; /* its receive buffer */
 };
 
 /*

@@ -75,7 +75,11 @@ static const struct probe_def probe_defs[PROBE_NR] = {
 			     false,
 			     { FE_ONLY("mptcp_nl_mcast_send", "fx_mcast_send"),
 			       FE_ONLY("netlink_broadcast", "fx_broadcast") } },
-	[PROBE_QUEUED] = { "queued", false, { FE_ONLY("__netlink_sendskb", "fe_queued") } },
+	/* __netlink_sendskb() is inlined in Debian's arm64 7.2 build, its caller's set_owner_r not */
+	[PROBE_QUEUED] = { "queued",
+			   false,
+			   { FE_ONLY("__netlink_sendskb", "fe_queued"),
+			     FE_ONLY("netlink_skb_set_owner_r", "fe_queued_owner") } },
 	[PROBE_OVERRUN] = { "overrun", false, { FE_ONLY("netlink_overrun", "fe_overrun") } },
 	/* (sk, flags, err) since 5.19; before, a noblock argument came third */
 	[PROBE_READ] = { "read",

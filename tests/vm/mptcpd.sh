@@ -102,8 +102,8 @@ mptcpd_skip_reason() {
 add_pm_tools() {
 	local stage=$1 root lib rc=0
 	[[ $SUITE_SCRIPT == "$VM_DIR/guest/suite.sh" ]] && phases_need mptcpd || return 0
-	if [[ ${GUEST_ARCH:-x86} != x86 ]]; then
-		mptcpd_skip_reason "$stage" "mptcpd and strace are taken from amd64 packages (tests/vm/mptcpd.sh): no ${GUEST_ARCH} build here"
+	if [[ ${GUEST_ARCH:-x86} == arm64 ]]; then
+		add_pm_tools_arm64 "$stage"
 		return 0
 	fi
 	command -v strace >/dev/null 2>&1 || die "$E_TOOL" "'strace' not found (make deps: strace)"
@@ -124,6 +124,26 @@ add_pm_tools() {
 	done < <(LD_LIBRARY_PATH=$root/$MPTCPD_ARCH_DIR ldd "$root/usr/libexec/mptcpd" \
 		"$root/$MPTCPD_ARCH_DIR"/mptcpd/*.so |
 		awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' | sort -u)
+}
+
+# add_pm_tools_arm64 STAGE: the same from Debian's arm64 packages, in the arm64 sysroot
+# (tests/vm/sysroot.sh unpacks mptcpd, mptcpd-plugins, strace and their libraries there)
+add_pm_tools_arm64() {
+	local stage=$1 dir=usr/lib/aarch64-linux-gnu/mptcpd want file
+	[[ -x $SYSROOT_ARM64/usr/libexec/mptcpd && -d $SYSROOT_ARM64/$dir ]] || {
+		mptcpd_skip_reason "$stage" "no mptcpd in the arm64 sysroot ($SYSROOT_ARM64)"
+		return 0
+	}
+	add_cross_binary "$stage" "$SYSROOT_ARM64/usr/libexec/mptcpd" /usr/libexec/mptcpd
+	add_cross_binary "$stage" "$SYSROOT_ARM64/usr/bin/strace" /usr/bin/strace
+	# the plugins with the packages' modes (mptcpd refuses a directory others may write to)
+	mkdir -p "$stage/$dir"
+	cp -a "$SYSROOT_ARM64/$dir/." "$stage/$dir/"
+	# and what they need beyond the daemon's libraries
+	while IFS=$'\t' read -r want file; do
+		[[ -e $stage$want ]] || add_file "$stage" "$SYSROOT_ARM64$file" "$want" 0755
+	done < <("$VM_DIR/sysroot.sh" arm64 --libs "$SYSROOT_ARM64/$dir"/*.so) ||
+		die "$E_SETUP" "libraries of the arm64 mptcpd plugins"
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then

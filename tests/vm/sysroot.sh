@@ -15,7 +15,8 @@
 # guest's ip and jq are the versions the host tests use), through the private apt configuration
 # of tests/vm/kernels.sh with APT::Architecture=ARCH: busybox-static, iproute2, jq, and the
 # runtime libraries of the cross-built loader (libmnl0, libmicrohttpd12, libgnutls30,
-# libyaml-0-2, libcrypt1), with the libraries
+# libyaml-0-2, libcrypt1), the path manager of the mptcpd phases and its recorder (mptcpd,
+# mptcpd-plugins, strace: tests/vm/mptcpd.sh), with the libraries
 # (packages named lib*) they depend on, recursively. iproute2 and busybox-static cannot be
 # co-installed for two architectures (not Multi-Arch: same), hence the sysroot.
 #
@@ -29,7 +30,8 @@ SYSROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=kernels.sh
 source "$SYSROOT_DIR/kernels.sh"
 
-SYSROOT_ROOTS=(busybox-static iproute2 jq libmnl0 libmicrohttpd12 libgnutls30 libyaml-0-2 libcrypt1)
+SYSROOT_ROOTS=(busybox-static iproute2 jq libmnl0 libmicrohttpd12 libgnutls30 libyaml-0-2 libcrypt1
+	mptcpd mptcpd-plugins strace)
 
 sysroot_log() { printf 'sysroot: %s\n' "$*" >&2; }
 

@@ -22,7 +22,9 @@
 #   trafgen_pm EXPECT LOG [ARG...] "trafgen pm" between evs and evc (tests/trafgen/pm_scen.c)
 
 MPTCPD=/usr/libexec/mptcpd
+# Debian's multiarch directory of the guest's architecture (x86-64 or arm64)
 MPTCPD_PLUGIN_DIR=/usr/lib/x86_64-linux-gnu/mptcpd
+[ -d /usr/lib/aarch64-linux-gnu/mptcpd ] && MPTCPD_PLUGIN_DIR=/usr/lib/aarch64-linux-gnu/mptcpd
 STRACE=/usr/bin/strace
 
 mptcpd_missing() {
