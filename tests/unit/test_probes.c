@@ -34,6 +34,7 @@ enum {
 	K_BROADCAST = 1 << 12,		/* netlink_broadcast(): every kernel */
 	K_CONSUMERS = 1 << 13,		/* __netlink_sendskb() ... netlink_release() */
 	K_RECV_4ARGS = 1 << 14,		/* skb_recv_datagram(sk, flags, noblock, err): < 5.19 */
+	K_OWNER_R = 1 << 15, /* __netlink_sendskb() inlined, netlink_skb_set_owner_r() not */
 };
 
 #define KERNEL_6_1  (K_EVENT | K_ANNOUNCED_SSK | K_CLOSE_SSK | K_REMOVED | K_BROADCAST)
@@ -188,8 +189,12 @@ static struct btf *kernel_btf(unsigned int funcs)
 		int sk_buff_p = ptr(&b, skb), intp = ptr(&b, s32);
 		int socket = strct(&b, "socket", "state", u32);
 
-		func(&b, "__netlink_sendskb", s32,
-		     (struct param[]){ { "sk", sock_p }, { "skb", sk_buff_p }, { 0 } });
+		if (funcs & K_OWNER_R) /* Debian's arm64 7.2 */
+			func(&b, "netlink_skb_set_owner_r", 0,
+			     (struct param[]){ { "skb", sk_buff_p }, { "sk", sock_p }, { 0 } });
+		else
+			func(&b, "__netlink_sendskb", s32,
+			     (struct param[]){ { "sk", sock_p }, { "skb", sk_buff_p }, { 0 } });
 		func(&b, "netlink_overrun", 0, (struct param[]){ { "sk", sock_p }, { 0 } });
 		func(&b, "netlink_has_listeners", s32,
 		     (struct param[]){ { "sk", sock_p }, { "group", u32 }, { 0 } });
@@ -533,6 +538,15 @@ static void test_consumers(void)
 	if (select_on2(KERNEL_6_12 | K_CONSUMERS, &ps, &ret, false))
 		CHECK(ps.p[PROBE_LISTENERS].state == PROBE_MISSING);
 	select_listeners = true;
+	/* __netlink_sendskb() inlined: its caller's netlink_skb_set_owner_r(), the same pair */
+	if (select_on2(KERNEL_6_12 | K_CONSUMERS | K_OWNER_R, &ps, &ret, true)) {
+		CHECK(ret == 0 && ps.p[PROBE_QUEUED].state == PROBE_SELECTED);
+		CHECK_STR(ps.p[PROBE_QUEUED].target, "netlink_skb_set_owner_r");
+		CHECK_STR(ps.p[PROBE_QUEUED].fe_prog, "fe_queued_owner");
+		CHECK(probes_consumer_prog("fe_queued_owner"));
+		CHECK(probes_prog_wanted(&ps, "fe_queued_owner", true));
+		CHECK(!probes_prog_wanted(&ps, "fe_queued", true));
+	}
 	/* before 5.19 skb_recv_datagram() had four parameters: not the program's prototype */
 	if (select_on2(KERNEL_6_12 | K_RECV_4ARGS, &ps, &ret, true)) {
 		CHECK(ps.p[PROBE_READ].state == PROBE_MISSING);
