@@ -54,25 +54,15 @@ static const char *const scen_names[PS_SCEN_MAX] = {
 	[PS_UPM] = "upm",
 };
 
-long long ps_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 void ps_log(const struct ps_run *r, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (!r->verbose)
 		return;
-	fprintf(stderr, "trafgen pm: [%5lld ms] ", ps_now_ms() - r->t0);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	tg_vsay("trafgen pm", r->t0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Report a failure once, remember its exit code, return @err. */
@@ -83,40 +73,16 @@ int ps_fail(struct ps_run *r, int code, int err, const char *fmt, ...)
 	if (r->code)
 		return err;
 	r->code = code;
-	fputs("trafgen pm: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	tg_vsay("trafgen pm", -1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return err;
-}
-
-const char *ps_why(const struct pm_genl *pm, int err)
-{
-	return pm->errmsg[0] ? pm->errmsg : strerror(-err);
-}
-
-const char *ps_ev_name(enum tg_event ev)
-{
-	static const char *const names[TG_EV_MAX] = {
-		[TG_EV_CREATED] = "created",
-		[TG_EV_ESTABLISHED] = "established",
-		[TG_EV_CLOSED] = "closed",
-		[TG_EV_ANNOUNCED] = "announced",
-		[TG_EV_REMOVED] = "removed",
-		[TG_EV_SUB_ESTABLISHED] = "sub_established",
-		[TG_EV_SUB_CLOSED] = "sub_closed",
-		[TG_EV_SUB_PRIORITY] = "sub_priority",
-		[TG_EV_LISTENER_CREATED] = "listener_created",
-		[TG_EV_LISTENER_CLOSED] = "listener_closed",
-	};
-
-	return ev < TG_EV_MAX && names[ev] ? names[ev] : "unknown";
 }
 
 void ps_expect(struct ps_run *r, const struct ps_side *s, enum tg_event ev, __u32 token)
 {
-	fprintf(r->exp, "expect netns=%llu event=%s token=0x%08x\n", s->ino, ps_ev_name(ev), token);
+	fprintf(r->exp, "expect netns=%llu event=%s token=0x%08x\n", s->ino, tg_event_name(ev),
+		token);
 }
 
 /* ---- namespaces, sockets ------------------------------------------------ */
@@ -175,7 +141,7 @@ int ps_side_limits(struct ps_run *r, struct ps_side *s, __u32 accepted, __u32 su
 		err = pm_genl_set_limits(&s->pm, accepted, subflows);
 	if (err)
 		return ps_fail(r, PS_EXIT_SETUP, err, "%s: FLUSH_ADDRS/SET_LIMITS: %s", s->name,
-			       ps_why(&s->pm, err));
+			       pm_why(&s->pm, err));
 	return 0;
 }
 
@@ -207,24 +173,6 @@ static int server_listen(struct ps_run *r)
 	return 0;
 }
 
-int ps_wait_fd(int fd, short events, long long deadline)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-
-	for (;;) {
-		long long left = deadline - ps_now_ms();
-		int n;
-
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(&p, 1, (int)left);
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR)
-			return -errno;
-	}
-}
-
 /* connect() from the client's first address, accept() on the server, in either order */
 static int conn_open(struct ps_run *r)
 {
@@ -232,7 +180,7 @@ static int conn_open(struct ps_run *r)
 	struct sockaddr_in dst = { .sin_family = AF_INET,
 				   .sin_port = htons(r->port),
 				   .sin_addr = r->srv[0] };
-	long long deadline = ps_now_ms() + r->timeout_ms;
+	long long deadline = now_ms() + r->timeout_ms;
 	int err = 0, soerr = 0;
 	socklen_t len = sizeof(soerr);
 
@@ -243,14 +191,14 @@ static int conn_open(struct ps_run *r)
 	    (connect(r->cfd, (struct sockaddr *)&dst, sizeof(dst)) < 0 && errno != EINPROGRESS))
 		return ps_fail(r, PS_EXIT_STEP, -errno, "connect: %s", strerror(errno));
 	while (!err && r->sfd < 0) {
-		err = ps_wait_fd(r->lfd, POLLIN, deadline);
+		err = wait_fd(r->lfd, POLLIN, deadline);
 		if (!err)
 			r->sfd = accept4(r->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (!err && r->sfd < 0 && errno != EAGAIN && errno != EINTR)
 			err = -errno;
 	}
 	if (!err)
-		err = ps_wait_fd(r->cfd, POLLOUT, deadline);
+		err = wait_fd(r->cfd, POLLOUT, deadline);
 	if (!err && getsockopt(r->cfd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
 		err = -errno;
 	if (!err)
@@ -261,41 +209,19 @@ static int conn_open(struct ps_run *r)
 	return 0;
 }
 
-static int xfer(int fd, char *buf, size_t len, int out, long long deadline)
-{
-	while (len) {
-		ssize_t n = out ? send(fd, buf, len, MSG_NOSIGNAL) : recv(fd, buf, len, 0);
-		int err;
-
-		if (n == 0 && !out)
-			return -ECONNRESET;
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return -errno;
-		if (n > 0) {
-			buf += n;
-			len -= n;
-			continue;
-		}
-		err = ps_wait_fd(fd, out ? POLLOUT : POLLIN, deadline);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 /* One round trip: data both ways makes both ends fully established (ESTABLISHED). */
 static int conn_echo(struct ps_run *r)
 {
 	char ping[] = "mptcp-evlat trafgen pm ping", buf[sizeof(ping)];
-	long long deadline = ps_now_ms() + r->timeout_ms;
-	int err = xfer(r->cfd, ping, sizeof(ping), 1, deadline);
+	long long deadline = now_ms() + r->timeout_ms;
+	int err = send_all(r->cfd, ping, sizeof(ping), deadline);
 
 	if (!err)
-		err = xfer(r->sfd, buf, sizeof(buf), 0, deadline);
+		err = recv_all(r->sfd, buf, sizeof(buf), deadline);
 	if (!err)
-		err = xfer(r->sfd, buf, sizeof(buf), 1, deadline);
+		err = send_all(r->sfd, buf, sizeof(buf), deadline);
 	if (!err)
-		err = xfer(r->cfd, buf, sizeof(buf), 0, deadline);
+		err = recv_all(r->cfd, buf, sizeof(buf), deadline);
 	if (!err && memcmp(buf, ping, sizeof(ping)))
 		err = -EBADMSG;
 	if (err)
@@ -342,12 +268,12 @@ int ps_conn_established(struct ps_run *r)
 /* The PM works in softirqs and workqueues, with nothing to poll() on: look again, backing off. */
 int ps_wait_cond(struct ps_run *r, ps_cond cond, const char *what)
 {
-	long long deadline = ps_now_ms() + r->timeout_ms;
+	long long deadline = now_ms() + r->timeout_ms;
 	char state[200] = "";
 	int delay = 1, ret;
 
 	while (!(ret = cond(r, state, sizeof(state)))) {
-		if (ps_now_ms() >= deadline)
+		if (now_ms() >= deadline)
 			return ps_fail(r, PS_EXIT_TIMEOUT, -ETIMEDOUT,
 				       "%s: not observed within %d ms (%s)", what, r->timeout_ms,
 				       state);
@@ -447,7 +373,7 @@ static int scen_sspi(struct ps_run *r)
 
 	if (!err && (err = pm_genl_add_addr(&r->c.pm, &ep)))
 		ps_fail(r, PS_EXIT_SETUP, err, "client: ADD_ADDR %s subflow: %s",
-			inet_ntoa(ep.addr), ps_why(&r->c.pm, err));
+			inet_ntoa(ep.addr), pm_why(&r->c.pm, err));
 	if (!err)
 		err = obs_mib_read(r->s.mib_fd, "RmSubflow", &r->mib_base);
 	if (!err)
@@ -540,13 +466,13 @@ static int ps_genl_flood(struct ps_run *r, double secs)
 		err = side_enter(r, &r->c);
 	if (err)
 		return err;
-	t0 = ps_now_ms();
+	t0 = now_ms();
 	end = t0 + (long long)(secs * 1000);
 	do {
 		err = pm_genl_lookup(&r->c.pm);
 		n += !err;
-	} while (!err && (n % 64 || ps_now_ms() < end));
-	t1 = ps_now_ms();
+	} while (!err && (n % 64 || now_ms() < end));
+	t1 = now_ms();
 	if (err)
 		return ps_fail(r, PS_EXIT_STEP, err, "GETFAMILY: %s", strerror(-err));
 	printf("genl requests=%llu seconds=%.3f rate=%.1f/s\n", n, (t1 - t0) / 1000.0,
@@ -737,7 +663,7 @@ int pm_scen_main(int argc, char **argv)
 	inet_pton(AF_INET, "10.0.2.1", &r.srv[1]);
 	inet_pton(AF_INET, "10.0.1.2", &r.cli[0]);
 	inet_pton(AF_INET, "10.0.2.2", &r.cli[1]);
-	r.t0 = ps_now_ms();
+	r.t0 = now_ms();
 	r.exp = open_memstream(&r.exp_buf, &r.exp_len);
 	r.cmds = open_memstream(&r.cmds_buf, &r.cmds_len);
 	if (!r.exp || !r.cmds)

@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 #include "pm_genl.h"
+#include "tg_base.h"
 
 /* argv[0] is "pm"; returns trafgen's exit code */
 int pm_scen_main(int argc, char **argv);
@@ -79,15 +80,11 @@ struct ps_run {
 /* 1: reached, 0: not yet (@state says how far), <0: error */
 typedef int (*ps_cond)(struct ps_run *r, char *state, size_t len);
 
-long long ps_now_ms(void);
 void ps_log(const struct ps_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Report a failure once, remember its exit code, return @err. */
 int ps_fail(struct ps_run *r, int code, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-const char *ps_why(const struct pm_genl *pm, int err);
-const char *ps_ev_name(enum tg_event ev);
 void ps_expect(struct ps_run *r, const struct ps_side *s, enum tg_event ev, __u32 token);
-int ps_wait_fd(int fd, short events, long long deadline);
 int ps_wait_cond(struct ps_run *r, ps_cond cond, const char *what);
 int ps_side_limits(struct ps_run *r, struct ps_side *s, __u32 accepted, __u32 subflows);
 int ps_conn_established(struct ps_run *r);

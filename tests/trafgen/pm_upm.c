@@ -57,7 +57,7 @@ static void upm_seen(struct ps_run *r, const struct pm_event *ev)
 {
 	if (ev->token == r->ctok)
 		r->last_read = ev->type;
-	ps_log(r, "read %s token 0x%08x", ps_ev_name(ev->type), ev->token);
+	ps_log(r, "read %s token 0x%08x", tg_event_name(ev->type), ev->token);
 }
 
 /* Read every event queued so far */
@@ -85,7 +85,7 @@ static bool upm_is(const struct ps_run *r, const struct pm_event *ev, const stru
 /* Read events until the one @w describes (into @out), within the step's timeout */
 static int upm_wait(struct ps_run *r, const struct upm_want *w, struct pm_event *out)
 {
-	long long deadline = ps_now_ms() + r->timeout_ms;
+	long long deadline = now_ms() + r->timeout_ms;
 	int n;
 
 	for (;;) {
@@ -95,10 +95,10 @@ static int upm_wait(struct ps_run *r, const struct upm_want *w, struct pm_event 
 				return 0;
 		}
 		if (!n)
-			n = ps_wait_fd(r->evfd, POLLIN, deadline);
+			n = wait_fd(r->evfd, POLLIN, deadline);
 		if (n)
 			return ps_fail(r, n == -ETIMEDOUT ? PS_EXIT_TIMEOUT : PS_EXIT_STEP, n,
-				       "client event %s%s%s: %s", ps_ev_name(w->type),
+				       "client event %s%s%s: %s", tg_event_name(w->type),
 				       w->saddr ? " from " : "", w->saddr ? w->saddr : "",
 				       strerror(-n));
 	}
@@ -128,17 +128,17 @@ static int upm_send(struct ps_run *r, const struct upm_cmd *c)
 
 	if (err)
 		return err;
-	trigger = c->token == r->ctok && r->last_read ? ps_ev_name(r->last_read) : "none";
+	trigger = c->token == r->ctok && r->last_read ? tg_event_name(r->last_read) : "none";
 	err = c->send(&r->c.pm, c->token, &c->sf);
-	ps_log(r, "%s: %d (%s)", c->name, err, err ? ps_why(&r->c.pm, err) : "ok");
+	ps_log(r, "%s: %d (%s)", c->name, err, err ? pm_why(&r->c.pm, err) : "ok");
 	if (err != c->result)
 		return ps_fail(r, PS_EXIT_STEP, err ? err : -EPROTO, "%s: answered %d (%s), not %d",
-			       c->name, err, err ? ps_why(&r->c.pm, err) : "ok", c->result);
+			       c->name, err, err ? pm_why(&r->c.pm, err) : "ok", c->result);
 	fprintf(r->cmds,
 		"command netns=%llu cmd=%s token=0x%08x result=%d effect=%s peer=%d "
 		"trigger=%s\n",
-		r->c.ino, c->name, c->token, c->result, c->effect ? ps_ev_name(c->effect) : "none",
-		c->peer, trigger);
+		r->c.ino, c->name, c->token, c->result,
+		c->effect ? tg_event_name(c->effect) : "none", c->peer, trigger);
 	return 0;
 }
 

@@ -67,43 +67,15 @@ struct env env = {
 	.timeout_ms = TG_DEFAULT_TIMEOUT_MS,
 };
 
-static const char *const event_names[TG_EV_MAX] = {
-	[TG_EV_CREATED] = "created",
-	[TG_EV_ESTABLISHED] = "established",
-	[TG_EV_CLOSED] = "closed",
-	[TG_EV_ANNOUNCED] = "announced",
-	[TG_EV_REMOVED] = "removed",
-	[TG_EV_SUB_ESTABLISHED] = "sub_established",
-	[TG_EV_SUB_CLOSED] = "sub_closed",
-	[TG_EV_SUB_PRIORITY] = "sub_priority",
-	[TG_EV_LISTENER_CREATED] = "listener_created",
-	[TG_EV_LISTENER_CLOSED] = "listener_closed",
-};
-
-static const char *event_name(unsigned int ev)
-{
-	return ev < TG_EV_MAX && event_names[ev] ? event_names[ev] : "unknown";
-}
-
-long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 void vlog(const struct run *r, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (!env.verbose)
 		return;
-	fprintf(stderr, "trafgen: [%5lld ms] ", now_ms() - r->t0);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	tg_vsay("trafgen", r->t0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Report a failure once, remember its exit code, return @err. */
@@ -114,17 +86,10 @@ int fail(struct run *r, int code, int err, const char *fmt, ...)
 	if (r->code)
 		return err;
 	r->code = code;
-	fputs("trafgen: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	tg_vsay("trafgen", -1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return err;
-}
-
-const char *pm_why(const struct pm_genl *pm, int err)
-{
-	return pm->errmsg[0] ? pm->errmsg : strerror(-err);
 }
 
 int expect_add(struct run *r, const struct side *s, enum tg_event ev, __u32 token)
@@ -160,7 +125,7 @@ static int expect_write(struct run *r)
 		const struct expect *e = &r->ev[i];
 
 		fprintf(f, "expect netns=%llu event=%s token=0x%08x\n", e->ino,
-			event_name(e->event), e->token);
+			tg_event_name(e->event), e->token);
 	}
 	if (fclose(f))
 		return fail(r, EXIT_SETUP, -errno, "%s: %s", env.expect, strerror(errno));
@@ -357,25 +322,6 @@ static int run_setup(struct run *r)
 
 /* ---- waiting ------------------------------------------------------------ */
 
-/* Wait for @events on @fd until @deadline (ms, CLOCK_MONOTONIC). */
-int wait_fd(int fd, short events, long long deadline)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	long long left;
-	int n;
-
-	for (;;) {
-		left = deadline - now_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(&p, 1, (int)left);
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR)
-			return -errno;
-	}
-}
-
 /*
  * Path-manager steps run in the kernel's workqueue and softirqs with nothing
  * for userspace to poll on, so re-check the condition with a short backoff
@@ -466,50 +412,6 @@ int conn_open(struct run *r, struct conn *c)
 		return fail(r, err == -ETIMEDOUT ? EXIT_TIMEOUT : EXIT_STEP, err,
 			    "conn %u: connect to %s: %s", c->idx,
 			    tg_addr_str(&r->dst, a, sizeof(a)), strerror(-err));
-	return 0;
-}
-
-int send_all(int fd, const char *buf, size_t len, long long deadline)
-{
-	ssize_t n;
-	int err;
-
-	while (len) {
-		n = send(fd, buf, len, MSG_NOSIGNAL);
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return -errno;
-		if (n > 0) {
-			buf += n;
-			len -= n;
-			continue;
-		}
-		err = wait_fd(fd, POLLOUT, deadline);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-int recv_all(int fd, char *buf, size_t len, long long deadline)
-{
-	ssize_t n;
-	int err;
-
-	while (len) {
-		n = recv(fd, buf, len, 0);
-		if (n == 0)
-			return -ECONNRESET;
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return -errno;
-		if (n > 0) {
-			buf += n;
-			len -= n;
-			continue;
-		}
-		err = wait_fd(fd, POLLIN, deadline);
-		if (err)
-			return err;
-	}
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "mptcp_compat.h"
 #include "mptcp_obs.h"
 #include "pm_genl.h"
+#include "tg_base.h"
 
 enum {
 	EXIT_OK = 0,
@@ -111,11 +112,9 @@ struct conn {
 /* 1: condition met, 0: not yet (@state says how far), <0: error. */
 typedef int (*cond_fn)(struct run *r, struct conn *c, char *state, size_t len);
 
-long long now_ms(void);
 void vlog(const struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int fail(struct run *r, int code, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-const char *pm_why(const struct pm_genl *pm, int err);
 int expect_add(struct run *r, const struct side *s, enum tg_event ev, __u32 token);
 int side_enter(struct run *r, const struct side *s, const char *path);
 int mptcp_socket(struct run *r, const char *who, int family);
@@ -129,7 +128,6 @@ const char *tg_addr_str(const struct tg_addr *a, char *buf, size_t size);
 void ntop(const struct in_addr *a, char buf[INET_ADDRSTRLEN]);
 
 /* waiting */
-int wait_fd(int fd, short events, long long deadline);
 int poll_until(struct run *r, struct conn *c, cond_fn cond, char *state, size_t len);
 int wait_until(struct run *r, struct conn *c, cond_fn cond, const char *what);
 
@@ -137,8 +135,6 @@ int wait_until(struct run *r, struct conn *c, cond_fn cond, const char *what);
 int server_listen(struct run *r);
 int client_connect(struct run *r, struct conn *c);
 int conn_open(struct run *r, struct conn *c);
-int send_all(int fd, const char *buf, size_t len, long long deadline);
-int recv_all(int fd, char *buf, size_t len, long long deadline);
 int conn_echo(struct run *r, struct conn *c);
 int msk_token(struct run *r, struct conn *c, int fd, const char *who, __u32 *token);
 int conn_established(struct run *r, struct conn *c);
