@@ -309,7 +309,7 @@ static int join_destroyed(struct ps_run *r, char *state, size_t len)
 	return rm > r->mib_base && cs.count == 1 && ss.count == 1;
 }
 
-static int join_up(struct ps_run *r, char *state, size_t len)
+int ps_two_subflows(struct ps_run *r, char *state, size_t len)
 {
 	struct obs_subflows cs, ss;
 	int err = ps_subflows(r, &cs, &ss);
@@ -396,7 +396,7 @@ static int scen_addr_adv(struct ps_run *r)
 	int err = ps_conn_established(r);
 
 	if (!err)
-		err = ps_wait_cond(r, join_up, "join from the client's endpoint established");
+		err = ps_wait_cond(r, ps_two_subflows, "join from the client's endpoint established");
 	if (err)
 		return err;
 	ps_expect(r, &r->c, TG_EV_SUB_ESTABLISHED, r->ctok);

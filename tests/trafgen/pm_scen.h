@@ -90,6 +90,8 @@ int ps_side_limits(struct ps_run *r, struct ps_side *s, __u32 accepted, __u32 su
 int ps_conn_established(struct ps_run *r);
 int ps_subflows(struct ps_run *r, struct obs_subflows *cs, struct obs_subflows *ss);
 int ps_conn_close(struct ps_run *r);
+/* a ps_cond: two subflows at both ends, all established */
+int ps_two_subflows(struct ps_run *r, char *state, size_t len);
 
 /* trafgen as the client's userspace path manager (pm_upm.c) */
 int ps_scen_upm(struct ps_run *r);

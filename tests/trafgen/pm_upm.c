@@ -177,18 +177,6 @@ static int add_addr_rx(struct ps_run *r, char *state, size_t len)
 	return mib_moved(r, "AddAddr", state, len);
 }
 
-static int both_two(struct ps_run *r, char *state, size_t len)
-{
-	struct obs_subflows cs, ss;
-	int err = ps_subflows(r, &cs, &ss);
-
-	if (err)
-		return err;
-	snprintf(state, len, "subflows established: client %u/%u, server %u/%u", cs.established,
-		 cs.count, ss.established, ss.count);
-	return cs.count == 2 && cs.established == 2 && ss.count == 2 && ss.established == 2;
-}
-
 static int both_one(struct ps_run *r, char *state, size_t len)
 {
 	struct obs_subflows cs, ss;
@@ -225,7 +213,7 @@ static int upm_join(struct ps_run *r, const char *local, __u8 id, __u16 *port)
 	if (!err)
 		err = upm_wait(r, &w, &ev);
 	if (!err)
-		err = ps_wait_cond(r, both_two, "the join established on both ends");
+		err = ps_wait_cond(r, ps_two_subflows, "the join established on both ends");
 	if (err)
 		return err;
 	*port = ev.sport;
