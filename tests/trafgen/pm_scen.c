@@ -396,7 +396,8 @@ static int scen_addr_adv(struct ps_run *r)
 	int err = ps_conn_established(r);
 
 	if (!err)
-		err = ps_wait_cond(r, ps_two_subflows, "join from the client's endpoint established");
+		err = ps_wait_cond(r, ps_two_subflows,
+				   "join from the client's endpoint established");
 	if (err)
 		return err;
 	ps_expect(r, &r->c, TG_EV_SUB_ESTABLISHED, r->ctok);
