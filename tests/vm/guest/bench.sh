@@ -201,19 +201,22 @@ observer_stop() {
 }
 
 # --- where the cost goes (the profile phase) -----------------------------------
-# observer_cost: "cpu_ns ctxsw bpf_ns bpf_runs utime stime" summed over the running observers:
+# observer_cost: "cpu_ns ctxsw bpf_ns bpf_runs utime stime" summed over the running observers
+# (%.0f: busybox awk's %d stops at 2^31, 2.1 s of CPU in ns):
 # time on CPU (/proc/PID/schedstat), context switches, the run time and count of their BPF
 # programs (fdinfo; counted while kernel.bpf_stats_enabled=1), and of the CPU time the part in
 # user space and in the kernel (/proc/PID/stat, ticks of 10 ms: hence the longer profile runs)
 observer_cost() {
-	for pid in $observer_pid $monitor_pids; do
+	# mptcp-evlat's own where it runs beside a monitor (observe_mon): the monitor is the path
+	# manager there, not the observer
+	for pid in ${observer_pid:-$monitor_pids}; do
 		awk '{ print "cpu", $1 }' "/proc/$pid/schedstat" 2>/dev/null
 		awk '{ print "utime", $14; print "stime", $15 }' "/proc/$pid/stat" 2>/dev/null
 		awk '/^(non)?voluntary_ctxt_switches:/ { print "ctxsw", $2 }' "/proc/$pid/status" 2>/dev/null
 		cat /proc/"$pid"/fdinfo/* 2>/dev/null |
 			awk '$1 == "run_time_ns:" { print "bpf_ns", $2 } $1 == "run_cnt:" { print "bpf_runs", $2 }'
-	done | awk '{ v[$1] += $2 } END { printf "%d %d %d %d %d %d\n", v["cpu"], v["ctxsw"], v["bpf_ns"],
-		v["bpf_runs"], v["utime"], v["stime"] }'
+	done | awk '{ v[$1] += $2 } END { printf "%.0f %.0f %.0f %.0f %.0f %.0f\n", v["cpu"], v["ctxsw"],
+		v["bpf_ns"], v["bpf_runs"], v["utime"], v["stime"] }'
 }
 
 # --- one run ------------------------------------------------------------------
