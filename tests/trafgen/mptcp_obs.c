@@ -13,10 +13,17 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <linux/tcp.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "mptcp_obs.h"
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
 
 #define BTF_MAGIC	 0xeB9F
 #define BTF_PATH	 "/sys/kernel/btf/vmlinux"
@@ -331,4 +338,74 @@ int obs_listener_events(const char **how)
 	}
 	*how = "no BTF, kernel release >= 6.2";
 	return uname_at_least(6, 2);
+}
+
+int obs_diag_open(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* One MPTCP sock_diag dump of @family: adds the msks it lists to *@n */
+static int diag_dump(int fd, int family, unsigned int *n)
+{
+	static __u32 seq;
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 r;
+		struct nlattr nla; /* the protocol does not fit sdiag_protocol's byte */
+		__u32 proto;
+	} req = {
+		.nlh = { .nlmsg_len = sizeof(req),
+			 .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			 .nlmsg_seq = ++seq },
+		/* every state but TCP_LISTEN: listeners are not in the token table */
+		.r = { .sdiag_family = family, .idiag_states = 0xffff & ~(1U << 10) },
+		.nla = { .nla_len = NLA_HDRLEN + sizeof(__u32),
+			 .nla_type = INET_DIAG_REQ_PROTOCOL },
+		.proto = IPPROTO_MPTCP,
+	};
+	static char buf[32768];
+
+	if (send(fd, &req, sizeof(req), 0) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len < 0)
+			return -errno;
+		for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_seq != seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+
+				return h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error
+					       ? e->error
+					       : -EPROTO;
+			}
+			if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY)
+				(*n)++;
+		}
+		if (len)
+			return -EPROTO; /* a truncated message */
+	}
+}
+
+int obs_msks_count(int fd, unsigned int *n)
+{
+	int err;
+
+	*n = 0;
+	err = diag_dump(fd, AF_INET, n);
+	if (!err)
+		err = diag_dump(fd, AF_INET6, n);
+	return err;
 }

@@ -53,6 +53,13 @@ int obs_msk_hangup(int fd);
 int obs_proc_net_open(const char *name);
 int obs_mib_read(int fd, const char *name, __u64 *val);
 int obs_inuse_read(int fd, unsigned int *msks);
+/*
+ * The msks of the netns the process is in when @fd is opened, as the kernel's token table
+ * holds them (MPTCP sock_diag, mptcp_diag: what the in-kernel PM walks to announce an
+ * address), listeners left out. A closed msk stays there until it is destroyed.
+ */
+int obs_diag_open(void);
+int obs_msks_count(int fd, unsigned int *n);
 
 /* 1 if the running kernel emits LISTENER_* events, 0 if not. */
 int obs_listener_events(const char **how);

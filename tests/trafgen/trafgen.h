@@ -82,7 +82,9 @@ struct run {
 	int srv_mib_fd;	  /* the server netns' */
 	int srv_inuse_fd; /* each netns' /proc/net/protocols */
 	int cli_inuse_fd;
-	unsigned int srv_base; /* msks in use between connections */
+	int srv_diag_fd; /* each netns' sock_diag socket (-1: /proc/net/protocols instead) */
+	int cli_diag_fd;
+	unsigned int srv_base; /* msks between connections (msks_read()) */
 	unsigned int cli_base;
 	struct tg_addr listen; /* the listener's address (default: 0.0.0.0, the port) */
 	struct tg_addr src;    /* the client's bind() address (default: cli[0], any port) */
@@ -119,7 +121,7 @@ int expect_add(struct run *r, const struct side *s, enum tg_event ev, __u32 toke
 int side_enter(struct run *r, const struct side *s, const char *path);
 int mptcp_socket(struct run *r, const char *who, int family);
 int proc_open(struct run *r, const struct side *s, const char *name, int *fd);
-int inuse_read(struct run *r, int fd, const char *who, unsigned int *msks);
+int msks_read(struct run *r, int server, unsigned int *msks);
 int mib_read(struct run *r, int fd, const char *who, const char *name, __u64 *val);
 
 /* addresses */

@@ -26,6 +26,10 @@ _by_type() {
 		"\(.event) \(.status)"' "$W/o.json" | sort | uniq -c
 	echo "trafgen's list for evc (count, event):"
 	grep "netns=$c_ino " "$W/o.expect" | sed 's/.* event=\([a-z_]*\).*/\1/' | sort | uniq -c
+	echo "mptcp-evlat's event lines in evc (time_ns, event, token, status):"
+	$JQ -r --argjson ino "$c_ino" 'select(.type == "event" and .netns == $ino) |
+		"\(.time_ns) \(.event) \(.token) \(.status) \(.saddr // "") \(.loc_id // "")"' "$W/o.json"
+	grep "netns=$c_ino " "$W/o.expect"
 }
 
 phase_run() {
