@@ -39,7 +39,12 @@
 #include "verdict.h"
 #include "webconfig.h"
 
-#define SEND_WAIT_MS 50 /* how long a matched pair waits for its send record */
+/*
+ * How long a matched pair waits for its send record, which another CPU may have reserved and not
+ * yet committed: 50 ms was too short once in about ten kernel runs of the guest suite when two TCG
+ * guests shared two cores (a vCPU descheduled between reserve and commit)
+ */
+#define SEND_WAIT_MS 500
 #define OWN_WAIT_MS  50 /* how long a received event waits for its queued record */
 #define NL_WAIT_MAX  4096
 #define NETNS_DIR    "/run/netns/"
