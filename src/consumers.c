@@ -180,9 +180,10 @@ static void finish(struct consumers *cs, __u32 i, enum delivery_status status, _
 		stage(&d, DST_READ, e->queued_ns, read_ns);
 		stage(&d, DST_TOTAL, e->hook_ns, read_ns);
 	}
+	/* freed first: the callback sees it finished (consumers_unread_before()) */
+	pend_free(cs, i);
 	if (cs->o.cb)
 		cs->o.cb(cs->o.ctx, &d);
-	pend_free(cs, i);
 }
 
 static __u32 pend_alloc(struct consumers *cs)
@@ -347,6 +348,16 @@ static void on_read(struct consumers *cs, const struct evlat_record *r)
 		return;
 	}
 	i = pend_find(cs, rd->sock, rd->skb);
+	if (cs->o.read_cb && !listener_event(r->event)) {
+		struct consumer_read cr = { .c = c,
+					    .event = r->event,
+					    .netns = r->netns,
+					    .token = r->token,
+					    .read_ns = r->ktime_ns,
+					    .hook_ns = i == NIL ? 0 : cs->p[i].hook_ns };
+
+		cs->o.read_cb(cs->o.ctx, &cr);
+	}
 	if (i == NIL) {
 		cs->st.orphan_reads++;
 		return;
@@ -393,6 +404,19 @@ __u64 consumers_own_queued(struct consumers *cs, __u8 type, __u32 token)
 	cs->own_first = (cs->own_first + 1) % OWN_FIFO;
 	cs->own_len--;
 	return m->queued_ns;
+}
+
+bool consumers_unread_before(const struct consumers *cs, __u32 pid, __u32 ino, __u32 netns,
+			     __u32 token, __u64 t)
+{
+	for (__u32 i = cs->age_head; i != NIL; i = cs->p[i].next) {
+		const struct pend *e = &cs->p[i];
+
+		if (e->netns == netns && e->token == token && !listener_event(e->event) &&
+		    e->queued_ns < t && ((pid && e->c->pid == pid) || (ino && e->c->ino == ino)))
+			return true;
+	}
+	return false;
 }
 
 void consumers_flush(struct consumers *cs)

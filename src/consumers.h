@@ -66,10 +66,26 @@ struct delivery {
 
 typedef void (*delivery_cb)(void *ctx, const struct delivery *d);
 
+/*
+ * A read of a connection's event message, whether or not its queueing was
+ * recorded (the kernel skips a probe's run now and then: doc/kernel-notes.md,
+ * "Probe misses"): the path manager's possible trigger (pm.h).
+ */
+struct consumer_read {
+	const struct consumer *c;
+	__u8 event;
+	__u32 netns, token;
+	__u64 read_ns; /* CLOCK_MONOTONIC */
+	__u64 hook_ns; /* its event's kernel hook; 0: unknown */
+};
+
+typedef void (*consumer_read_cb)(void *ctx, const struct consumer_read *rd);
+
 struct consumers_opts {
 	__u32 own_ino;	       /* our own socket's inode, 0: we have none (--observe) */
 	unsigned int capacity; /* pending deliveries at most: past it the oldest is unread */
 	delivery_cb cb;
+	consumer_read_cb read_cb; /* before the delivery it finishes, if any; may be NULL */
 	void *ctx;
 };
 
@@ -95,6 +111,15 @@ void consumers_add_record(struct consumers *cs, const struct evlat_record *r);
  * queue time (and it is consumed); else 0 (a record lost: use the receive time).
  */
 __u64 consumers_own_queued(struct consumers *cs, __u8 type, __u32 token);
+
+/*
+ * Whether a message of connection (@netns, @token) queued before @t to a
+ * socket with inode @ino, or last read by process @pid, is still pending:
+ * neither its read nor a later one of its socket recorded yet (0: no such
+ * inode or process).
+ */
+bool consumers_unread_before(const struct consumers *cs, __u32 pid, __u32 ino, __u32 netns,
+			     __u32 token, __u64 t);
 
 /* At exit: every delivery still pending is unread. */
 void consumers_flush(struct consumers *cs);

@@ -108,10 +108,18 @@ static void on_delivery(void *ctx, const struct delivery *d)
 {
 	struct app *a = ctx;
 
-	/* every read is a possible trigger, whatever -e and -t show */
+	/* what a held command waits for, whatever -e and -t show */
 	if (a->pm)
 		pm_add_delivery(a->pm, d);
 	report_delivery(&a->rep, d);
+}
+
+static void on_read(void *ctx, const struct consumer_read *rd)
+{
+	struct app *a = ctx;
+
+	if (a->pm)
+		pm_add_read(a->pm, rd);
 }
 
 static void on_command(void *ctx, const struct pm_command *c)
@@ -353,6 +361,7 @@ static int open_consumers(struct app *a)
 		.own_ino = a->opt->observe ? 0 : a->nl.ino,
 		.capacity = a->opt->capacity,
 		.cb = on_delivery,
+		.read_cb = on_read,
 		.ctx = a,
 	};
 
@@ -384,6 +393,7 @@ static int open_pm(struct app *a)
 
 	if (!a->cons || !probes_pm(&a->tracer.probes))
 		return 0;
+	po.cons = a->cons;
 	a->pm = pm_new(&po);
 	if (!a->pm) {
 		warn("out of memory for the path-manager commands");

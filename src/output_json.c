@@ -232,6 +232,8 @@ static void json_trigger(FILE *f, const struct pm_command *c)
 {
 	char lbl[16];
 
+	if (c->trigger_lost)
+		fputs(",\"trigger_lost\":true", f);
 	if (!c->have_trigger)
 		return;
 	fprintf(f, ",\"trigger\":{\"event\":\"%s\",\"read_ns\":%" PRIu64,

@@ -296,6 +296,8 @@ void text_command(FILE *f, const struct pm_command *c)
 		fprintf(f, " error=%d", c->err);
 	if (c->have_trigger)
 		fprintf(f, " trigger=%s", event_label(c->trigger_event, lbl, sizeof(lbl)));
+	else if (c->trigger_lost)
+		fputs(" trigger=lost", f);
 	for (int i = 0; i < PMS_MAX; i++)
 		if (c->have_stage[i])
 			fprintf(f, " %s=%" PRIu64 "ns", pm_stage_name(i), (uint64_t)c->stage_ns[i]);

@@ -5,7 +5,7 @@
  * (an effect can be recorded before its command: SUBFLOW_DESTROY closes the
  * subflow inside the call, whose record is written at its return), the
  * connections' first subflows (to find a connection's peer), and the
- * commands waiting for their effect.
+ * commands waiting for their effect or held for their trigger (pm.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -54,6 +54,13 @@ struct pm_conn {
 	__u8 saddr[4], daddr[4];
 };
 
+/* A command not finished yet: its effect is due, or a read that may be its trigger is */
+struct pm_wait {
+	struct pm_command c;
+	bool effect_done; /* its effect was found, or none was due */
+	bool hold;	  /* a message of its connection queued to its reader is pending */
+};
+
 struct pm {
 	struct pm_opts o;
 	struct read_slot reads[READ_SLOTS];
@@ -61,7 +68,7 @@ struct pm {
 	unsigned int ev_next, ev_len;
 	struct pm_conn conns[CONNS];
 	unsigned int conn_next;
-	struct pm_command *wait; /* commands waiting for their effect, oldest first */
+	struct pm_wait *wait; /* commands not finished, oldest first */
 	unsigned int nwait;
 };
 
@@ -116,36 +123,35 @@ static struct read_slot *read_slot(struct pm *pm, bool by_pid, __u32 id, __u32 n
 	return &pm->reads[(h >> 40) % READ_SLOTS];
 }
 
-static void read_add(struct pm *pm, bool by_pid, __u32 id, const struct delivery *d,
+static void read_add(struct pm *pm, bool by_pid, __u32 id, const struct consumer_read *rd,
 		     const struct last_read *lr)
 {
-	struct read_slot *s = read_slot(pm, by_pid, id, d->netns, d->token);
+	struct read_slot *s = read_slot(pm, by_pid, id, rd->netns, rd->token);
 
 	/* a collision replaces the older pair: its next command finds no trigger, never a wrong one */
-	if (!s->used || s->id != id || s->netns != d->netns || s->token != d->token ||
+	if (!s->used || s->id != id || s->netns != rd->netns || s->token != rd->token ||
 	    s->by_pid != by_pid)
 		*s = (struct read_slot){ .id = id,
-					 .netns = d->netns,
-					 .token = d->token,
+					 .netns = rd->netns,
+					 .token = rd->token,
 					 .by_pid = by_pid,
 					 .used = true };
 	s->r[s->n++ % READ_HIST] = *lr;
 }
 
-void pm_add_delivery(struct pm *pm, const struct delivery *d)
+/* Every read we saw, its queueing recorded or not (a missed queued probe loses no trigger) */
+void pm_add_read(struct pm *pm, const struct consumer_read *rd)
 {
-	struct last_read lr = { .event = d->event };
+	struct last_read lr = { .event = rd->event, .read_ns = rd->read_ns };
 
-	/* a read we saw (a read time), of an event of a connection */
-	if (d->status != DS_READ || !d->have_token || !d->have_stage[DST_READ] || !d->c)
+	if (!rd->c || !rd->read_ns)
 		return;
-	lr.read_ns = d->time_ns + d->stage_ns[DST_READ];
-	if (d->have_stage[DST_TOTAL] && d->stage_ns[DST_TOTAL] <= lr.read_ns)
-		lr.hook_ns = lr.read_ns - d->stage_ns[DST_TOTAL];
-	if (d->c->ino)
-		read_add(pm, false, d->c->ino, d, &lr);
-	if (d->c->pid)
-		read_add(pm, true, d->c->pid, d, &lr);
+	if (rd->hook_ns <= rd->read_ns)
+		lr.hook_ns = rd->hook_ns;
+	if (rd->c->ino)
+		read_add(pm, false, rd->c->ino, rd, &lr);
+	if (rd->c->pid)
+		read_add(pm, true, rd->c->pid, rd, &lr);
 }
 
 /* The last read of (reader, connection) at or before @t, or NULL */
@@ -181,6 +187,7 @@ static void find_trigger(struct pm *pm, struct pm_command *c)
 		r = read_before(pm, true, c->pid, c->netns, c->token, c->time_ns);
 	if (!r)
 		return;
+	c->trigger_lost = false;
 	c->have_trigger = true;
 	c->trigger_event = r->event;
 	c->trigger_read_ns = r->read_ns;
@@ -191,6 +198,32 @@ static void find_trigger(struct pm *pm, struct pm_command *c)
 		c->have_stage[PMS_E2E] = true;
 		c->stage_ns[PMS_E2E] = c->time_ns - r->hook_ns;
 	}
+}
+
+/* A read that may be @c's trigger was not recorded: no trigger, rather than an older one */
+static void lose_trigger(struct pm_command *c)
+{
+	c->have_trigger = false;
+	c->trigger_lost = true;
+	c->trigger_event = 0;
+	c->trigger_read_ns = c->trigger_hook_ns = 0;
+	c->have_stage[PMS_REACTION] = c->have_stage[PMS_E2E] = false;
+	c->stage_ns[PMS_REACTION] = c->stage_ns[PMS_E2E] = 0;
+}
+
+/* Whether a message of @c's connection queued to its reader before it is still pending */
+static bool trigger_pending(const struct pm *pm, const struct pm_command *c)
+{
+	return pm->o.cons && c->have_token &&
+	       consumers_unread_before(pm->o.cons, c->pid, c->ino, c->netns, c->token, c->time_ns);
+}
+
+/* Whether @d is a delivery a held @c waits for: its connection's, to its reader, before it */
+static bool held_by(const struct pm_command *c, const struct delivery *d)
+{
+	return d->c && d->have_token && d->token == c->token && d->netns == c->netns &&
+	       d->time_ns < c->time_ns &&
+	       ((c->pid && d->c->pid == c->pid) || (c->ino && d->c->ino == c->ino));
 }
 
 /* ---- events and connections ------------------------------------------------------- */
@@ -351,25 +384,52 @@ static void finish(struct pm *pm, const struct pm_command *c)
 /* Waiting command @i is done: reported, and taken off the list */
 static void wait_done(struct pm *pm, unsigned int i)
 {
-	finish(pm, &pm->wait[i]);
+	finish(pm, &pm->wait[i].c);
 	memmove(&pm->wait[i], &pm->wait[i + 1], (pm->nwait - i - 1) * sizeof(*pm->wait));
 	pm->nwait--;
 }
 
-/* No effect in time: none, or, when it would be the peer's and the peer is unknown, no_peer */
+/*
+ * Its time is up: no effect in time is none (or no_peer, when it would be the
+ * peer's and the peer is unknown); a held trigger stays the one found.
+ */
 static void wait_expire(struct pm *pm, unsigned int i)
 {
-	struct pm_command *c = &pm->wait[i];
+	struct pm_command *c = &pm->wait[i].c;
 
-	c->effect = peer_effect(c) && !conn_peer(pm, c->netns, c->token) ? PME_NO_PEER : PME_NONE;
+	if (!pm->wait[i].effect_done)
+		c->effect = peer_effect(c) && !conn_peer(pm, c->netns, c->token) ? PME_NO_PEER
+										 : PME_NONE;
 	wait_done(pm, i);
 }
 
-static void wait_add(struct pm *pm, const struct pm_command *c)
+static void wait_add(struct pm *pm, const struct pm_wait *w)
 {
 	if (pm->nwait == pm->o.capacity)
 		wait_expire(pm, 0);
-	pm->wait[pm->nwait++] = *c;
+	pm->wait[pm->nwait++] = *w;
+}
+
+void pm_add_delivery(struct pm *pm, const struct delivery *d)
+{
+	unsigned int i = 0;
+
+	while (i < pm->nwait) {
+		struct pm_wait *w = &pm->wait[i];
+
+		if (w->hold && held_by(&w->c, d)) {
+			/* read, its read unrecorded: before or after the command, nobody knows */
+			if (d->status == DS_READ && !d->have_stage[DST_READ])
+				lose_trigger(&w->c);
+			w->hold = trigger_pending(pm, &w->c);
+			if (!w->hold && !w->c.trigger_lost)
+				find_trigger(pm, &w->c); /* a read recorded since, of before it */
+		}
+		if (!w->hold && w->effect_done)
+			wait_done(pm, i);
+		else
+			i++;
+	}
 }
 
 static void ev_add(struct pm *pm, const struct pm_ev *e)
@@ -379,12 +439,17 @@ static void ev_add(struct pm *pm, const struct pm_ev *e)
 	*slot = *e;
 	if (pm->ev_len < EVENTS)
 		pm->ev_len++;
-	for (unsigned int i = 0; i < pm->nwait; i++)
-		if (effect_match(pm, &pm->wait[i], slot)) {
-			effect_set(&pm->wait[i], slot);
-			wait_done(pm, i);
+	for (unsigned int i = 0; i < pm->nwait; i++) {
+		struct pm_wait *w = &pm->wait[i];
+
+		if (!w->effect_done && effect_match(pm, &w->c, slot)) {
+			effect_set(&w->c, slot);
+			w->effect_done = true;
+			if (!w->hold)
+				wait_done(pm, i);
 			return;
 		}
+	}
 }
 
 static void on_hook(struct pm *pm, const struct evlat_record *r)
@@ -439,18 +504,21 @@ static void cmd_from_record(const struct evlat_record *r, struct pm_command *c)
 
 static void on_cmd(struct pm *pm, const struct evlat_record *r)
 {
-	struct pm_command c;
+	struct pm_wait w = { 0 };
 
-	cmd_from_record(r, &c);
-	find_trigger(pm, &c);
-	if (!effect_due(&c)) {
-		c.effect = PME_NOT_EXPECTED;
-		finish(pm, &c);
-	} else if (effect_in_past(pm, &c)) {
-		finish(pm, &c);
+	cmd_from_record(r, &w.c);
+	find_trigger(pm, &w.c);
+	w.hold = trigger_pending(pm, &w.c);
+	if (!effect_due(&w.c)) {
+		w.c.effect = PME_NOT_EXPECTED;
+		w.effect_done = true;
 	} else {
-		wait_add(pm, &c);
+		w.effect_done = effect_in_past(pm, &w.c);
 	}
+	if (w.effect_done && !w.hold)
+		finish(pm, &w.c);
+	else
+		wait_add(pm, &w);
 }
 
 void pm_add_record(struct pm *pm, const struct evlat_record *r)
@@ -463,7 +531,7 @@ void pm_add_record(struct pm *pm, const struct evlat_record *r)
 
 void pm_expire(struct pm *pm, __u64 now_ns)
 {
-	while (pm->nwait && pm->wait[0].end_ns + pm->o.timeout_ns <= now_ns)
+	while (pm->nwait && pm->wait[0].c.end_ns + pm->o.timeout_ns <= now_ns)
 		wait_expire(pm, 0);
 }
 

@@ -4,9 +4,14 @@
  * kernel (bpf/evlat.bpf.c, genl_rcv_msg()), with
  *
  *   its trigger   the last event of its connection that the sending process
- *                 read before it (the consumers' deliveries: the same socket,
+ *                 read before it (the consumers' reads: the same socket,
  *                 else the same process): reaction = command - that read,
- *                 end to end = command - that event's kernel hook;
+ *                 end to end = command - that event's kernel hook. While
+ *                 a message of the connection queued to that reader before
+ *                 the command is pending (its read not recorded yet), the
+ *                 command is held; when that message turns out read with
+ *                 its read unrecorded (the kernel skipped the read probe),
+ *                 the trigger is unknown (trigger_lost), never an older one;
  *   its effect    the kernel event the command caused, found among the hook
  *                 records at or after the command's call (SUBFLOW_DESTROY
  *                 closes its subflow inside the call): SUBFLOW_CREATE ->
@@ -74,6 +79,7 @@ struct pm_command {
 	bool have_remote;
 	__u32 addr_flags;
 	bool have_trigger;
+	bool trigger_lost; /* a read that may be the trigger was not recorded: none claimed */
 	__u8 trigger_event;
 	__u64 trigger_read_ns, trigger_hook_ns; /* hook: 0 when unknown */
 	enum pm_effect_status effect;
@@ -89,8 +95,9 @@ struct pm_command {
 typedef void (*pm_cb)(void *ctx, const struct pm_command *c);
 
 struct pm_opts {
-	__u64 timeout_ns;      /* how long an effect may take */
-	unsigned int capacity; /* commands waiting for their effect at most (oldest: none) */
+	__u64 timeout_ns;	      /* how long an effect (or a held trigger) may take */
+	unsigned int capacity;	      /* commands waiting for their effect at most (oldest: none) */
+	const struct consumers *cons; /* the pending deliveries; NULL: commands are never held */
 	pm_cb cb;
 	void *ctx;
 };
@@ -103,7 +110,9 @@ void pm_free(struct pm *pm);
 
 /* A ring-buffer record: commands and the event hooks are used, others ignored */
 void pm_add_record(struct pm *pm, const struct evlat_record *r);
-/* A consumer's delivery: its reads are the triggers of its process's commands */
+/* A consumer's read: the triggers of its process's commands */
+void pm_add_read(struct pm *pm, const struct consumer_read *rd);
+/* A consumer's finished delivery: what a held command waits for */
 void pm_add_delivery(struct pm *pm, const struct delivery *d);
 /* Commands whose effect did not come by @now_ns (CLOCK_MONOTONIC) are finished without */
 void pm_expire(struct pm *pm, __u64 now_ns);

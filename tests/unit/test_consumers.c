@@ -5,7 +5,9 @@
  * an overrun is lost at once; a closed socket's and the last messages are
  * unread; reads of what we never saw queued are orphans; a socket address
  * reused after a close is a new consumer; our own socket's queue times come
- * back in order; a full table makes room with the oldest, unread.
+ * back in order; a full table makes room with the oldest, unread; every read
+ * of an event, orphan or not, goes to the read callback; a message is
+ * pending for its reader until its read or a later one is seen.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -205,8 +207,53 @@ static void test_full_table(void)
 	consumers_free(cs);
 }
 
+static struct {
+	int n;
+	struct consumer_read r[4];
+} reads;
+
+static void collect_read(void *ctx, const struct consumer_read *rd)
+{
+	if (reads.n < 4)
+		reads.r[reads.n++] = *rd;
+}
+
+static void test_read_cb_and_pending(void)
+{
+	struct consumers_opts o = { .capacity = 16, .cb = collect, .read_cb = collect_read };
+	struct consumers *cs = consumers_new(&o);
+	struct evlat_record lst;
+
+	got.n = 0;
+	add(cs, send_rec(1, 200, 100));
+	add(cs, queued(0xa0, 11, 0x5000, 1, 210));
+	add(cs, queued(0xa0, 11, 0x6000, 1, 220));
+	/* nobody read from 0xa0 yet: pending by inode, not by a process */
+	CHECK(consumers_unread_before(cs, 0, 11, 7, 0xabc, 215));
+	CHECK(!consumers_unread_before(cs, 4321, 0, 7, 0xabc, 215));
+	CHECK(!consumers_unread_before(cs, 0, 11, 7, 0xabc, 210));
+	CHECK(!consumers_unread_before(cs, 0, 11, 8, 0xabc, 215) &&
+	      !consumers_unread_before(cs, 0, 11, 7, 0xabd, 215));
+	/* the second read: the first message read before it, unseen; both pass the read cb once */
+	add(cs, readr(0xa0, 11, 0x6000, 500, "mptcpd"));
+	CHECK(reads.n == 1 && reads.r[0].read_ns == 500 && reads.r[0].hook_ns == 100);
+	CHECK(reads.r[0].token == 0xabc && reads.r[0].netns == 7 && reads.r[0].c->pid == 4321);
+	CHECK(got.n == 2 && !got.d[0].have_stage[DST_READ] && got.d[1].have_stage[DST_READ]);
+	CHECK(!consumers_unread_before(cs, 4321, 11, 7, 0xabc, 1000));
+	/* an orphan read (its queueing not recorded) is a read all the same, without a hook time */
+	add(cs, readr(0xa0, 11, 0x7000, 600, "mptcpd"));
+	CHECK(reads.n == 2 && reads.r[1].read_ns == 600 && reads.r[1].hook_ns == 0 && got.n == 2);
+	/* a listener event names no connection: no read callback */
+	lst = readr(0xa0, 11, 0x8000, 700, "mptcpd");
+	lst.event = EVLAT_EV_LISTENER_CREATED;
+	add(cs, lst);
+	CHECK(reads.n == 2);
+	consumers_free(cs);
+}
+
 int main(void)
 {
+	test_read_cb_and_pending();
 	test_read_and_stages();
 	test_overrun_enobufs_gone();
 	test_own_fifo();

@@ -2,7 +2,10 @@
 /*
  * The path manager's commands (src/pm.c) on synthetic record streams: the
  * trigger is the last read of the connection by the same socket (else the
- * same process) before the command; a dump is a dump, a failure an error,
+ * same process) before the command, its queueing recorded or not; a command
+ * is held while a message of its connection queued to its reader before it
+ * is pending, and its trigger is lost (none, never an older one) when that
+ * message turns out read with the read unrecorded; a dump is a dump, a failure an error,
  * neither waits for an effect; an effect recorded inside the command's call,
  * before its own record, is found; one after it too; none after the timeout;
  * an effect at the peer is found through the connections' first subflows, or
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "consumers.h"
 #include "pm.h"
 
 #define MAX_GOT 16
@@ -110,21 +114,11 @@ static struct evlat_record peer_ev(__u8 type, __u64 t, bool join)
 	return r;
 }
 
-static struct delivery read_of(__u8 event, const struct consumer *c, __u64 hook, __u64 read)
+static struct consumer_read read_of(__u8 event, const struct consumer *c, __u64 hook, __u64 read)
 {
-	struct delivery d = { .c = c,
-			      .status = DS_READ,
-			      .event = event,
-			      .have_token = true,
-			      .token = TOK,
-			      .netns = NS,
-			      .time_ns = read - 100 };
-
-	d.have_stage[DST_READ] = true;
-	d.stage_ns[DST_READ] = 100;
-	d.have_stage[DST_TOTAL] = true;
-	d.stage_ns[DST_TOTAL] = read - hook;
-	return d;
+	return (struct consumer_read){
+		.c = c, .event = event, .netns = NS, .token = TOK, .read_ns = read, .hook_ns = hook
+	};
 }
 
 static void add(struct pm *pm, struct evlat_record r)
@@ -137,14 +131,15 @@ static void test_trigger(void)
 {
 	struct consumer me = { .ino = INO, .pid = PID }, other = { .ino = 900, .pid = PID };
 	struct pm *pm = mk(0);
-	struct delivery d;
+	struct consumer_read d;
+	struct delivery u;
 
 	d = read_of(EVLAT_EV_CREATED, &me, 1000, 2000);
-	pm_add_delivery(pm, &d);
+	pm_add_read(pm, &d);
 	d = read_of(EVLAT_EV_ESTABLISHED, &me, 3000, 5000);
-	pm_add_delivery(pm, &d);
+	pm_add_read(pm, &d);
 	d = read_of(EVLAT_EV_SUB_ESTABLISHED, &me, 6000, 9000); /* after the call: not it */
-	pm_add_delivery(pm, &d);
+	pm_add_read(pm, &d);
 	add(pm, cmd(EVLAT_CMD_GET_LIMITS, 8000, 8500, 0));
 	CHECK(got.n == 1 && got.c[0].have_trigger);
 	CHECK(got.c[0].trigger_event == EVLAT_EV_ESTABLISHED && got.c[0].trigger_read_ns == 5000);
@@ -156,25 +151,38 @@ static void test_trigger(void)
 	/* another socket of the same process: the process's reads */
 	pm = mk(0);
 	d = read_of(EVLAT_EV_ESTABLISHED, &other, 3000, 5000);
-	pm_add_delivery(pm, &d);
+	pm_add_read(pm, &d);
 	add(pm, cmd(EVLAT_CMD_GET_LIMITS, 8000, 8500, 0));
 	CHECK(got.n == 1 && got.c[0].have_trigger && got.c[0].trigger_read_ns == 5000);
-	/* another connection's read, a read we have no time of, an unread delivery: none */
+	/* another connection's read: not it */
 	d = read_of(EVLAT_EV_ESTABLISHED, &me, 3000, 5000);
 	d.token = TOK + 1;
-	pm_add_delivery(pm, &d);
+	pm_add_read(pm, &d);
 	add(pm, cmd(EVLAT_CMD_GET_LIMITS, 9000, 9500, 0));
 	CHECK(got.n == 2 && got.c[1].trigger_read_ns == 5000 && got.c[1].trigger_event == 2);
+	/* a read whose queueing was not recorded (no hook time): the trigger, without end to end */
+	d = read_of(EVLAT_EV_SUB_CLOSED, &me, 0, 9700);
+	pm_add_read(pm, &d);
+	add(pm, cmd(EVLAT_CMD_GET_LIMITS, 9800, 9900, 0));
+	CHECK(got.n == 3 && got.c[2].have_trigger && got.c[2].trigger_event == EVLAT_EV_SUB_CLOSED);
+	CHECK(got.c[2].stage_ns[PMS_REACTION] == 100 && !got.c[2].have_stage[PMS_E2E]);
+	CHECK(!got.c[2].trigger_lost && got.c[2].trigger_hook_ns == 0);
 	pm_free(pm);
+	/* deliveries are no reads: a read we have no time of, an unread delivery: none */
 	pm = mk(0);
-	d = read_of(EVLAT_EV_ESTABLISHED, &me, 3000, 5000);
-	d.have_stage[DST_READ] = false;
-	pm_add_delivery(pm, &d);
-	d = read_of(EVLAT_EV_ESTABLISHED, &me, 3000, 5000);
-	d.status = DS_UNREAD;
-	pm_add_delivery(pm, &d);
+	u = (struct delivery){ .c = &me,
+			       .status = DS_READ,
+			       .event = EVLAT_EV_ESTABLISHED,
+			       .have_token = true,
+			       .token = TOK,
+			       .netns = NS,
+			       .time_ns = 3000 };
+	pm_add_delivery(pm, &u);
+	u.status = DS_UNREAD;
+	pm_add_delivery(pm, &u);
 	add(pm, cmd(EVLAT_CMD_GET_LIMITS, 9000, 9500, 0));
 	CHECK(got.n == 1 && !got.c[0].have_trigger && !got.c[0].have_stage[PMS_REACTION]);
+	CHECK(!got.c[0].trigger_lost);
 	/* a command without a token has no trigger */
 	{
 		struct evlat_record r = cmd(EVLAT_CMD_ADD_ADDR, 9600, 9700, 0);
@@ -186,6 +194,109 @@ static void test_trigger(void)
 		CHECK(got.c[1].effect == PME_NOT_EXPECTED);
 	}
 	pm_free(pm);
+}
+
+/* main.c's wiring: the consumers' reads and deliveries go to the pm */
+static struct pm *hold_pm;
+
+static void hold_read(void *ctx, const struct consumer_read *rd)
+{
+	pm_add_read(hold_pm, rd);
+}
+
+static void hold_delivery(void *ctx, const struct delivery *d)
+{
+	pm_add_delivery(hold_pm, d);
+}
+
+/* The reader's socket 0xa0 (inode 600) gets event @type of the connection at @t */
+static struct evlat_record hold_queued(__u8 type, __u64 skb, __u64 t)
+{
+	return (struct evlat_record){ .kind = EVLAT_K_QUEUED,
+				      .event = type,
+				      .token = TOK,
+				      .netns = NS,
+				      .ktime_ns = t,
+				      .msg = { .sock = 0xa0, .ino = 600, .skb = skb } };
+}
+
+/* ... and process PID reads it (@skb) at @t */
+static struct evlat_record hold_read_rec(__u8 type, __u64 skb, __u64 t)
+{
+	return (struct evlat_record){ .kind = EVLAT_K_READ,
+				      .event = type,
+				      .token = TOK,
+				      .netns = NS,
+				      .pid = PID,
+				      .ktime_ns = t,
+				      .read = { .sock = 0xa0, .skb = skb, .ino = 600 } };
+}
+
+static void both(struct consumers *cs, struct evlat_record r)
+{
+	consumers_add_record(cs, &r);
+	pm_add_record(hold_pm, &r);
+}
+
+/*
+ * A command while a message of its connection queued to its reader before it
+ * is pending: held; read after the command, the trigger stands; read with
+ * the read unrecorded (the next read of the socket shows it), the trigger is
+ * lost; the reader closing its socket, or the timeout, releases it too.
+ */
+static void test_hold(void)
+{
+	struct consumers_opts co = { .capacity = 16, .cb = hold_delivery, .read_cb = hold_read };
+	struct consumers *cs = consumers_new(&co);
+	struct pm_opts o = { .timeout_ns = 100 * MS, .cb = collect, .cons = cs };
+
+	got.n = 0;
+	hold_pm = pm_new(&o);
+	both(cs, hold_queued(EVLAT_EV_ESTABLISHED, 1, 1000));
+	both(cs, hold_read_rec(EVLAT_EV_ESTABLISHED, 1, 2000));
+	/* SUB_CLOSED queued, the command comes before we see it read: held */
+	both(cs, hold_queued(EVLAT_EV_SUB_CLOSED, 2, 3000));
+	both(cs, cmd(EVLAT_CMD_GET_LIMITS, 4000, 4100, 0));
+	CHECK(got.n == 0);
+	/* read after the command: the trigger is ESTABLISHED, as found */
+	both(cs, hold_read_rec(EVLAT_EV_SUB_CLOSED, 2, 5000));
+	CHECK(got.n == 1 && got.c[0].have_trigger && !got.c[0].trigger_lost);
+	CHECK(got.c[0].trigger_event == EVLAT_EV_ESTABLISHED && got.c[0].trigger_read_ns == 2000);
+	/* SUB_CLOSED queued, its read not recorded, the command, then the next message read */
+	both(cs, hold_queued(EVLAT_EV_SUB_CLOSED, 3, 6000));
+	both(cs, cmd(EVLAT_CMD_GET_LIMITS, 7000, 7100, 0));
+	both(cs, hold_queued(EVLAT_EV_SUB_ESTABLISHED, 4, 8000));
+	CHECK(got.n == 1);
+	both(cs, hold_read_rec(EVLAT_EV_SUB_ESTABLISHED, 4, 9000));
+	CHECK(got.n == 2 && !got.c[1].have_trigger && got.c[1].trigger_lost);
+	CHECK(!got.c[1].have_stage[PMS_REACTION] && !got.c[1].have_stage[PMS_E2E]);
+	/* a held command that also waits for its effect: both, in either order */
+	both(cs, hold_queued(EVLAT_EV_SUB_CLOSED, 5, 10000));
+	both(cs, cmd_subflow(EVLAT_CMD_SUBFLOW_CREATE, 11000, 11100, 0, 0));
+	both(cs, ev(EVLAT_EV_SUB_ESTABLISHED, 12000, NS, TOK, true));
+	CHECK(got.n == 2);
+	both(cs, hold_read_rec(EVLAT_EV_SUB_CLOSED, 5, 13000));
+	CHECK(got.n == 3 && got.c[2].effect == PME_SEEN && got.c[2].have_trigger);
+	CHECK(got.c[2].trigger_event == EVLAT_EV_SUB_ESTABLISHED &&
+	      got.c[2].trigger_read_ns == 9000);
+	/* held past the timeout: released with the trigger found */
+	both(cs, hold_queued(EVLAT_EV_CLOSED, 6, 14000));
+	both(cs, cmd(EVLAT_CMD_GET_LIMITS, 15000, 15100, 0));
+	pm_expire(hold_pm, 15100 + 99 * MS);
+	CHECK(got.n == 3);
+	pm_expire(hold_pm, 15100 + 100 * MS);
+	CHECK(got.n == 4 && got.c[3].have_trigger && !got.c[3].trigger_lost);
+	/* the socket closes: what it held is unread, the command released */
+	both(cs, cmd(EVLAT_CMD_GET_LIMITS, 16000, 16100, 0));
+	CHECK(got.n == 4);
+	{
+		struct evlat_record g = { .kind = EVLAT_K_GONE, .msg = { .sock = 0xa0 } };
+
+		both(cs, g);
+	}
+	CHECK(got.n == 5 && got.c[4].have_trigger && !got.c[4].trigger_lost);
+	pm_free(hold_pm);
+	consumers_free(cs);
 }
 
 /* -EINTR with NLM_F_DUMP: a dump; an error otherwise; neither waits for an effect */
@@ -352,6 +463,7 @@ static void test_names(void)
 
 int main(void)
 {
+	test_hold();
 	test_trigger();
 	test_results();
 	test_effect_inside();
