@@ -254,6 +254,8 @@ static void text_command_line(FILE *f, const struct pm_command *c, __u64 base)
 			event_label(c->trigger_event, lbl, sizeof(lbl)));
 		put_time(f, c->trigger_read_ns, base, 0);
 		put_ms(f, "reaction", c->stage_ns[PMS_REACTION]);
+	} else if (c->trigger_lost) {
+		fputs("; trigger lost (a read the kernel did not record)", f);
 	}
 	fprintf(f, "; effect %s", pm_effect_name(c->effect));
 	if (c->effect != PME_SEEN)
@@ -277,6 +279,8 @@ static void json_command_line(FILE *f, const struct pm_command *c)
 		fprintf(f, ",\"trigger\":\"%s\",\"reaction_ns\":%" PRIu64,
 			event_label(c->trigger_event, lbl, sizeof(lbl)),
 			(uint64_t)c->stage_ns[PMS_REACTION]);
+	else if (c->trigger_lost)
+		fputs(",\"trigger_lost\":true", f);
 	fprintf(f, ",\"effect\":\"%s\"", pm_effect_name(c->effect));
 	if (c->effect == PME_SEEN)
 		fprintf(f,
@@ -341,9 +345,11 @@ static void flag(FILE *f, bool json, const struct trace_conn *c, const struct tr
 }
 
 /* An event out of the kernel's order: before its connection's CREATED or after its CLOSED */
+/* A kernel event before CREATED or after CLOSED (a subflow closed without one is no event) */
 static bool out_of_order(const struct trace_item *it, __u64 created, __u64 closed)
 {
-	if (it->kind != TK_EVENT || it->ev.status == ST_DUPLICATE)
+	if (it->kind != TK_EVENT || it->ev.status == ST_DUPLICATE ||
+	    it->ev.status == ST_CLOSE_WITHOUT_EVENT)
 		return false;
 	if (created && it->t < created)
 		return true;

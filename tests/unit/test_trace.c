@@ -105,6 +105,10 @@ static void feed(struct trace *t)
 	trace_event(t, &e);
 	d = del(EVLAT_EV_CLOSED, 120 * MS + 10000, DS_UNREAD, 0);
 	trace_delivery(t, &d);
+	/* the initial subflow closed after CLOSED, without an event: no event out of order */
+	e = ev(EVLAT_EV_SUB_CLOSED, 125 * MS, ST_CLOSE_WITHOUT_EVENT);
+	e.reason = "not_established";
+	trace_event(t, &e);
 	e = ev(EVLAT_EV_ANNOUNCED, 130 * MS, ST_DELIVERED); /* after CLOSED */
 	trace_event(t, &e);
 }
@@ -134,7 +138,7 @@ static void test_text(void)
 {
 	static const char *const want[] = {
 		"",
-		"connection token 0xabcdef01 netns 7: 11 lines, times from its CREATED",
+		"connection token 0xabcdef01 netns 7: 12 lines, times from its CREATED",
 		"      +0.000 ms  event    created          delivered     hook->send 0.020 ms",
 		"      +1.000 ms  event    established      delivered     hook->send 0.020 ms",
 		"      +1.000 ms  read     created          by mptcpd (pid 42, ino 50) "
@@ -151,6 +155,8 @@ static void test_text(void)
 		"     +13.000 ms  event    sub_established  lost_alloc_atomic hook->send 0.020 ms",
 		"     +20.000 ms  event    closed           delivered     hook->send 0.020 ms",
 		"     +20.010 ms  unread   closed           by mptcpd (pid 42, ino 50)",
+		"     +25.000 ms  event    sub_closed       close_without_event hook->send 0.020 "
+		"ms",
 		"     +30.000 ms  event    announced        delivered     hook->send 0.020 ms",
 		"  !! no_effect subflow_create at +11.000 ms: no event of its effect came",
 		"  !! duplicate sub_closed at +12.000 ms: the kernel sent it twice",
@@ -203,7 +209,7 @@ static void test_json(void)
 	fclose(f);
 	CHECK(strstr(text,
 		     "{\"type\":\"trace\",\"netns\":7,\"token\":\"0xabcdef01\",\"t_ns\":0,"
-		     "\"what\":\"connection\",\"items\":11,\"dropped\":0,\"created\":true}\n") ==
+		     "\"what\":\"connection\",\"items\":12,\"dropped\":0,\"created\":true}\n") ==
 	      text);
 	CHECK(strstr(text, "\"t_ns\":10000000,\"what\":\"command\",\"command\":\"subflow_destroy\","
 			   "\"comm\":\"mptcpd\",\"pid\":42,\"result\":\"ok\",\"trigger\":"
