@@ -33,7 +33,7 @@ trafgen() {
 }
 
 tracer_up() {
-	wait_line "$1" 'tracing MPTCP events' 60 "$2"
+	wait_line "$1" 'tracing MPTCP events' 120 "$2"
 }
 
 settle() {
