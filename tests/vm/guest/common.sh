@@ -61,6 +61,15 @@ sum() {
 	$JQ -s "[.[] | select(.type==\"summary\") | .events[] | .$1] | add // 0" "$2"
 }
 
+# probe_misses PROBE JSON: the calls of PROBE (a summary's probes key) the kernel ran no program
+# for, plus the ring's drops: records that never came (doc/kernel-notes.md, "Probe misses"; sid's
+# PREEMPT_LAZY kernel skips one now and then). A check allows a record missing only that often.
+probe_misses() {
+	# shellcheck disable=SC2016 # $p is jq's
+	$JQ -s --arg p "$1" '[.[] | select(.type=="summary")][-1] |
+		(.probes[$p].misses // 0) + (.ringbuf_drops // 0)' "$2"
+}
+
 _mon_has() { [ "$(grep -c '^\[' "$1")" -ge "$2" ]; }
 
 wait_monitor() {

@@ -85,9 +85,11 @@ phase_run() {
 	done
 	$JQ -e '.enobufs >= 1' "$W/m.cons" >/dev/null
 	check_rc overrun2_monitor_told_of_overrun $?
-	# mptcp-evlat's own socket lost nothing meanwhile
-	$JQ -se --argjson n "$n" '.[] | select(.type=="summary") | .consumers[] |
-		select(.consumer.ours) | .read == $n and .lost_overrun == 0' "$W/o.json" >/dev/null
+	# mptcp-evlat's own socket lost nothing meanwhile (a queueing the kernel did not record
+	# leaves its read uncounted: allowed as often as the kernel counted a miss)
+	$JQ -se --argjson n "$n" --argjson m "$(probe_misses queued "$W/o.json")" '
+		.[] | select(.type=="summary") | .consumers[] | select(.consumer.ours) |
+		.read <= $n and .read >= $n - $m and .lost_overrun == 0' "$W/o.json" >/dev/null
 	check_rc overrun2_ours_unaffected $? || counts_off=1
 	[ -z "${counts_off:-}" ] || _by_type
 }

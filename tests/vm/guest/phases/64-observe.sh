@@ -29,6 +29,24 @@ observe() {
 	cat "$W/$1.err"
 }
 
+# all_no_listener TAG [JQ]: every one of the N events trafgen caused is no_listener, and JQ of
+# the summary $s holds. A subflow closed without an event (the initial one when the worker closes
+# it after CLOSED, as timing has it: 1 run in 6 on sid 7.2.13) is no event trafgen caused. A
+# probe run the kernel skipped (doc/kernel-notes.md, "Probe misses": a hook, or the
+# netlink_has_listeners() fexit that follows it) leaves its event uncounted or not_delivered:
+# allowed only as often as the kernel counted a miss.
+_all_no_listener() {
+	_m=$($JQ -s '[.[] | select(.type=="summary")][-1] | .probe_misses + .ringbuf_drops' \
+		"$W/$1.json")
+	report "observe_$1_no_listener" "$(sum no_listener "$W/$1.json")/$N,count=$(sum count \
+		"$W/$1.json"),close_without_event=$(sum close_without_event "$W/$1.json"),misses=${_m:-?}"
+	$JQ -se --argjson n "$N" --argjson m "${_m:-0}" '(.[] | select(.type=="summary")) as $s |
+		([$s.events[].no_listener] | add) as $nl |
+		([$s.events[] | .count - .close_without_event] | add) as $c |
+		$nl <= $c and $c <= $n and $nl >= $n - $m and ('"${2:-true}"')' "$W/$1.json" \
+		>/dev/null
+}
+
 phase_run() {
 	c_ino=$(stat -L -c %i "$NS_C")
 	"$IP" -n evc mptcp monitor >"$W/mon.txt" 2>&1 &
@@ -37,20 +55,19 @@ phase_run() {
 	observe mon "$W/mon.txt"
 	awk -v pid="$tr" '$2 == 16 && $3 == pid' "$W/mon.netlink" | grep -q .
 	check_rc observe_no_socket_of_ours $((!$?))
-	$JQ -se --argjson n "$N" '(.[] | select(.type=="summary")) as $s |
-		([$s.events[].sent] | add) == $n and ([$s.events[] | .count] | add) == $n and
+	$JQ -se --argjson n "$N" --argjson m "$(probe_misses queued "$W/mon.json")" '
+		(.[] | select(.type=="summary")) as $s |
+		([$s.events[].sent] | add) == $n and
+		([$s.events[] | .count - .close_without_event] | add) == $n and
 		($s.consumers | length) == 1 and $s.consumers[0].consumer.comm == "ip" and
-		($s.consumers[0].consumer.ours | not) and $s.consumers[0].read == $n' \
-		"$W/mon.json" >/dev/null
+		($s.consumers[0].consumer.ours | not) and $s.consumers[0].read <= $n and
+		$s.consumers[0].read >= $n - $m' "$W/mon.json" >/dev/null
 	check_rc observe_monitor_read_every_sent_event $?
 	kill $mon
 
 	# nobody subscribed anywhere
 	observe none
-	report observe_none_no_listener "$(sum no_listener "$W/none.json")/$N"
-	$JQ -se --argjson n "$N" '(.[] | select(.type=="summary")) as $s |
-		([$s.events[].no_listener] | add) == $n and ([$s.events[].count] | add) == $n and
-		($s.consumers | length) == 0' "$W/none.json" >/dev/null
+	_all_no_listener none '($s.consumers | length) == 0'
 	check_rc observe_nobody_all_no_listener $?
 	# the hooks read the group's bitmap (nl_table from kallsyms): no netlink_has_listeners() probe
 	! grep -q 'netlink_has_listeners' "$W/none.err"
@@ -61,9 +78,7 @@ phase_run() {
 	echo 2 >/proc/sys/kernel/kptr_restrict
 	observe hidden
 	echo "$kr" >/proc/sys/kernel/kptr_restrict
-	$JQ -se --argjson n "$N" '(.[] | select(.type=="summary")) as $s |
-		([$s.events[].no_listener] | add) == $n and ([$s.events[].count] | add) == $n' \
-		"$W/hidden.json" >/dev/null && grep -q 'attached .* netlink_has_listeners' "$W/hidden.err"
+	_all_no_listener hidden && grep -q 'attached .* netlink_has_listeners' "$W/hidden.err"
 	check_rc observe_nobody_no_listener_by_probe $?
 
 	if [ -n "${EVLAT_KMOD_SKIP:-}" ] || [ ! -f $KO ]; then
