@@ -209,27 +209,33 @@ static void hold_delivery(void *ctx, const struct delivery *d)
 	pm_add_delivery(hold_pm, d);
 }
 
-/* The reader's socket 0xa0 (inode 600) gets event @type of the connection at @t */
-static struct evlat_record hold_queued(__u8 type, __u64 skb, __u64 t)
+/*
+ * The reader's socket 0xa0 (inode 600) gets event @type of the connection
+ * (@skb) at @t (EVLAT_K_QUEUED), or process PID reads it at @t (EVLAT_K_READ)
+ */
+static struct evlat_record hold_rec(__u8 kind, __u8 type, __u64 skb, __u64 t)
 {
-	return (struct evlat_record){ .kind = EVLAT_K_QUEUED,
-				      .event = type,
-				      .token = TOK,
-				      .netns = NS,
-				      .ktime_ns = t,
-				      .msg = { .sock = 0xa0, .ino = 600, .skb = skb } };
+	struct evlat_record r = {
+		.kind = kind, .event = type, .token = TOK, .netns = NS, .ktime_ns = t
+	};
+
+	if (kind == EVLAT_K_READ) {
+		r.pid = PID;
+		r.read = (struct evlat_read){ .sock = 0xa0, .skb = skb, .ino = 600 };
+	} else {
+		r.msg = (struct evlat_msg){ .sock = 0xa0, .ino = 600, .skb = skb };
+	}
+	return r;
 }
 
-/* ... and process PID reads it (@skb) at @t */
+static struct evlat_record hold_queued(__u8 type, __u64 skb, __u64 t)
+{
+	return hold_rec(EVLAT_K_QUEUED, type, skb, t);
+}
+
 static struct evlat_record hold_read_rec(__u8 type, __u64 skb, __u64 t)
 {
-	return (struct evlat_record){ .kind = EVLAT_K_READ,
-				      .event = type,
-				      .token = TOK,
-				      .netns = NS,
-				      .pid = PID,
-				      .ktime_ns = t,
-				      .read = { .sock = 0xa0, .skb = skb, .ino = 600 } };
+	return hold_rec(EVLAT_K_READ, type, skb, t);
 }
 
 static void both(struct consumers *cs, struct evlat_record r)
