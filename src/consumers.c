@@ -15,6 +15,7 @@
 #define NIL	    UINT32_MAX
 #define BCASTS	    4096 /* recent broadcasts whose send and hook times are kept */
 #define OWN_FIFO    4096 /* messages queued into our socket and not yet received */
+#define OWN_OWED    64	 /* events of ours received before their queued record came */
 #define ENOBUFS_ERR (-105)
 
 struct pend {
@@ -33,7 +34,7 @@ struct bcast {
 };
 
 struct own_msg {
-	__u64 queued_ns;
+	__u64 queued_ns; /* or, owed: when we received it */
 	__u32 token;
 	__u8 event;
 };
@@ -47,6 +48,8 @@ struct consumers {
 	struct bcast bc[BCASTS];
 	struct own_msg own[OWN_FIFO];
 	unsigned int own_first, own_len;
+	struct own_msg owed[OWN_OWED]; /* oldest first */
+	unsigned int nowed;
 	struct consumers_stats st;
 };
 
@@ -243,10 +246,46 @@ static const struct bcast *find_bcast(const struct consumers *cs, __u64 id)
 	return id && b->id == id ? b : NULL;
 }
 
+static void owed_del(struct consumers *cs, unsigned int i)
+{
+	memmove(&cs->owed[i], &cs->owed[i + 1], (cs->nowed - i - 1) * sizeof(cs->owed[0]));
+	cs->nowed--;
+}
+
+/*
+ * Whether queued record @r is that of an event of ours already received
+ * without it (consumers_own_owe()): then it is dropped, never taken for a
+ * later message's. A record is reserved before its message is queued, so
+ * before we receive it: once a record queued after such an event's receive
+ * time comes, that event's record will not (a probe miss or a ring drop).
+ */
+static bool own_owed(struct consumers *cs, const struct evlat_record *r)
+{
+	unsigned int i = 0;
+
+	while (i < cs->nowed) {
+		const struct own_msg *o = &cs->owed[i];
+
+		if (o->queued_ns < r->ktime_ns) {
+			owed_del(cs, i);
+			continue;
+		}
+		if (o->event == r->event && o->token == r->token) {
+			owed_del(cs, i);
+			cs->st.own_late++;
+			return true;
+		}
+		i++;
+	}
+	return false;
+}
+
 static void own_push(struct consumers *cs, const struct evlat_record *r)
 {
 	struct own_msg *m;
 
+	if (own_owed(cs, r))
+		return;
 	if (cs->own_len == OWN_FIFO) { /* never received: forget the oldest */
 		cs->own_first = (cs->own_first + 1) % OWN_FIFO;
 		cs->own_len--;
@@ -395,15 +434,23 @@ void consumers_add_record(struct consumers *cs, const struct evlat_record *r)
 	}
 }
 
-__u64 consumers_own_queued(struct consumers *cs, __u8 type, __u32 token)
+__u64 consumers_own_queued(struct consumers *cs, __u8 type, __u32 token, __u64 recv_ns)
 {
 	const struct own_msg *m = &cs->own[cs->own_first];
 
-	if (!cs->own_len || m->event != type || m->token != token)
+	if (!cs->own_len || m->event != type || m->token != token || m->queued_ns > recv_ns)
 		return 0;
 	cs->own_first = (cs->own_first + 1) % OWN_FIFO;
 	cs->own_len--;
 	return m->queued_ns;
+}
+
+void consumers_own_owe(struct consumers *cs, __u8 type, __u32 token, __u64 recv_ns)
+{
+	if (cs->nowed == OWN_OWED)
+		owed_del(cs, 0);
+	cs->owed[cs->nowed++] =
+		(struct own_msg){ .queued_ns = recv_ns, .token = token, .event = type };
 }
 
 bool consumers_unread_before(const struct consumers *cs, __u32 pid, __u32 ino, __u32 netns,

@@ -94,6 +94,7 @@ struct consumers_stats {
 	unsigned long long orphan_reads; /* reads of messages queued before we looked */
 	unsigned long long evicted;	 /* pending deliveries pushed out by a full table */
 	unsigned long long unseen_reads; /* read, as a later message of their socket was */
+	unsigned long long own_late;	 /* queued records of ours that came after the event */
 };
 
 struct consumers;
@@ -106,11 +107,19 @@ void consumers_free(struct consumers *cs);
 void consumers_add_record(struct consumers *cs, const struct evlat_record *r);
 
 /*
- * The event (@type, @token) our own socket just returned: when the oldest
- * message queued into it that we have not received yet is that event, its
- * queue time (and it is consumed); else 0 (a record lost: use the receive time).
+ * The event (@type, @token) our own socket returned at @recv_ns: when the
+ * oldest message queued into it that we have not received yet is that event,
+ * queued before @recv_ns, its queue time (and it is consumed); else 0 (its
+ * record lost or late: use the receive time, and consumers_own_owe()).
  */
-__u64 consumers_own_queued(struct consumers *cs, __u8 type, __u32 token);
+__u64 consumers_own_queued(struct consumers *cs, __u8 type, __u32 token, __u64 recv_ns);
+
+/*
+ * That event was taken without its queued record: the record, if it comes
+ * later, is dropped, not taken for a later event's (they would all be one
+ * message late). Doc: doc/kernel-notes.md, "Our own delivery time".
+ */
+void consumers_own_owe(struct consumers *cs, __u8 type, __u32 token, __u64 recv_ns);
 
 /*
  * Whether a message of connection (@netns, @token) queued before @t to a

@@ -169,14 +169,16 @@ static void release_nl(struct app *a, bool force)
 
 	while (a->nl_wait_len) {
 		struct nl_event *e = &a->nl_wait[a->nl_wait_first];
-		__u64 q = consumers_own_queued(a->cons, e->type, e->token);
+		__u64 q = consumers_own_queued(a->cons, e->type, e->token, e->recv_ns);
 
 		if (!q && !force && now - e->recv_ns < OWN_WAIT_MS * NSEC_PER_MSEC)
 			break;
-		if (q)
+		if (q) {
 			e->recv_ns = q; /* delivered when the kernel queued it to us */
-		else
+		} else {
 			a->own_unknown++;
+			consumers_own_owe(a->cons, e->type, e->token, e->recv_ns);
+		}
 		corr_add_nl(a->corr, e, a->nl.netns);
 		a->nl_wait_first = (a->nl_wait_first + 1) % NL_WAIT_MAX;
 		a->nl_wait_len--;

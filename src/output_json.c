@@ -373,10 +373,11 @@ void json_summary(FILE *f, const struct report_view *v, const struct run_info *i
 		json_consumers(f, v);
 		fprintf(f,
 			",\"deliveries\":{\"pending\":%u,\"pending_max\":%u,\"orphan_reads\":%llu,"
-			"\"unseen_reads\":%llu,\"evicted\":%llu,\"own_unknown\":%llu}",
+			"\"unseen_reads\":%llu,\"evicted\":%llu,\"own_unknown\":%llu,"
+			"\"own_late\":%llu}",
 			info->cstats->pending, info->cstats->pending_max,
 			info->cstats->orphan_reads, info->cstats->unseen_reads,
-			info->cstats->evicted, info->own_unknown);
+			info->cstats->evicted, info->own_unknown, info->cstats->own_late);
 	}
 	if (info->pm)
 		json_commands(f, v);
