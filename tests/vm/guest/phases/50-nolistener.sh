@@ -20,10 +20,20 @@ phase_run() {
 		.status==\"no_listener\")] | length" "$W/nl.json")
 	got_c=$($JQ -s "[.[] | select(.type==\"event\" and .netns==$c_ino and
 		.status==\"delivered\")] | length" "$W/nl.json")
+	# a hook run the kernel skipped (doc/kernel-notes.md, "Probe misses"; PREEMPT_RT and sid's
+	# PREEMPT_LAZY kernels) leaves its event uncounted: allowed only as often as it was counted
+	m=$($JQ -s '[.[] | select(.type=="summary")][-1] | .probe_misses + .ringbuf_drops' \
+		"$W/nl.json")
 	report nolistener_evs "$got_s/$want_s"
 	report nolistener_evc_delivered "$got_c/$want_c"
-	[ "$got_s" -eq "$want_s" ] && [ "$got_c" -eq "$want_c" ] && [ "$want_s" -gt 0 ]
-	check_rc nolistener_exact $?
+	report nolistener_probe_misses "${m:-?}"
+	[ "$got_s" -le "$want_s" ] && [ "$got_c" -le "$want_c" ] &&
+		[ $((want_s - got_s + want_c - got_c)) -le "${m:-0}" ] && [ "$want_s" -gt 0 ]
+	rc=$?
+	[ $rc -eq 0 ] || $JQ -c 'select(.type=="event") | {event, netns, token, status},
+		select(.type=="summary") | {probes: (.probes | map_values(.misses)), ringbuf_drops}' \
+		"$W/nl.json"
+	check_rc nolistener_exact $rc
 	$JQ -se '[.[] | select(.type=="event") | .status] |
 		all(. == "delivered" or . == "no_listener" or . == "close_without_event")' \
 		"$W/nl.json" >/dev/null
