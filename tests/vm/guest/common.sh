@@ -32,8 +32,16 @@ trafgen() {
 		>"$_log" 2>&1
 }
 
+# How long a tracer may take to attach its probes and say so: a bound for a hung one, not a speed
+# check. Under arm64 TCG with another guest on the other core, --check took 69 s and a --records
+# tracer over 60 s (sid 7.2.13 arm64, 2026-12-03).
+case $(uname -m) in
+aarch64) TRACER_WAIT=300 ;;
+*) TRACER_WAIT=120 ;;
+esac
+
 tracer_up() {
-	wait_line "$1" 'tracing MPTCP events' 120 "$2"
+	wait_line "$1" 'tracing MPTCP events' "$TRACER_WAIT" "$2"
 }
 
 settle() {

@@ -8,7 +8,7 @@
 phase_run() {
 	"$BIN/mptcp-evlat" --records >"$W/records.txt" 2>"$W/evlat.err" &
 	tracer=$!
-	wait_line "$W/evlat.err" 'attached' 60 $tracer
+	wait_line "$W/evlat.err" 'attached' "$TRACER_WAIT" $tracer
 	check_rc tracer_attached $?
 	cat "$W/evlat.err"
 	sed -n 's/^mptcp-evlat: attached [0-9]* probes: //p' "$W/evlat.err" | tr ' ' '\n' \
@@ -24,7 +24,7 @@ phase_run() {
 	# the same probes as kprobes, on the same calls
 	"$BIN/mptcp-evlat" --records --kprobes >"$W/records_kp.txt" 2>"$W/evlat_kp.err" &
 	tracer_kp=$!
-	wait_line "$W/evlat_kp.err" 'attached' 60 $tracer_kp
+	wait_line "$W/evlat_kp.err" 'attached' "$TRACER_WAIT" $tracer_kp
 	check_rc tracer_kprobes_attached $?
 
 	trafgen "$W/expect.txt" "$W/trafgen.log"

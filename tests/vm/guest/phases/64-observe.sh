@@ -16,7 +16,7 @@ FAULTS=2
 observe() {
 	"$BIN/mptcp-evlat" -N evc --observe --json >"$W/$1.json" 2>"$W/$1.err" &
 	tr=$!
-	wait_line "$W/$1.err" 'observing MPTCP events' 60 $tr
+	wait_line "$W/$1.err" 'observing MPTCP events' "$TRACER_WAIT" $tr
 	check_rc "observe_$1_up" $?
 	evlat_netns_sh evc "cat /proc/net/netlink" >"$W/$1.netlink"
 	trafgen "$W/$1.expect" "$W/$1.trafgen.log"

@@ -128,7 +128,7 @@ run_observe() {
 	check_rc mptcpd_addr_adv_endpoints $?
 	"$BIN/mptcp-evlat" -N evc --observe --json >"$W/obs.json" 2>"$W/obs.err" &
 	tr=$!
-	wait_line "$W/obs.err" 'observing MPTCP events' 60 $tr
+	wait_line "$W/obs.err" 'observing MPTCP events' "$TRACER_WAIT" $tr
 	check_rc mptcpd_observe_up $?
 	evlat_netns_sh evc "cat /proc/net/netlink" >"$W/obs.netlink"
 	trafgen_pm "$W/obs.expect" "$W/obs.trafgen.log" --scenario addr_adv
