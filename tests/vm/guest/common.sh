@@ -80,10 +80,12 @@ sum() {
 # probe_misses PROBE JSON: the calls of PROBE (a summary's probes key) the kernel ran no program
 # for, plus the ring's drops: records that never came (doc/kernel-notes.md, "Probe misses"; sid's
 # PREEMPT_LAZY kernel skips one now and then). A check allows a record missing only that often.
+# PROBE "all": every probe's misses (the summary's probe_misses).
 probe_misses() {
 	# shellcheck disable=SC2016 # $p is jq's
 	$JQ -s --arg p "$1" '[.[] | select(.type=="summary")][-1] |
-		(.probes[$p].misses // 0) + (.ringbuf_drops // 0)' "$2"
+		(if $p == "all" then .probe_misses else .probes[$p].misses end // 0) +
+		(.ringbuf_drops // 0)' "$2"
 }
 
 _mon_has() { [ "$(grep -c '^\[' "$1")" -ge "$2" ]; }

@@ -22,8 +22,7 @@ phase_run() {
 		.status==\"delivered\")] | length" "$W/nl.json")
 	# a hook run the kernel skipped (doc/kernel-notes.md, "Probe misses"; PREEMPT_RT and sid's
 	# PREEMPT_LAZY kernels) leaves its event uncounted: allowed only as often as it was counted
-	m=$($JQ -s '[.[] | select(.type=="summary")][-1] | .probe_misses + .ringbuf_drops' \
-		"$W/nl.json")
+	m=$(probe_misses all "$W/nl.json")
 	report nolistener_evs "$got_s/$want_s"
 	report nolistener_evc_delivered "$got_c/$want_c"
 	report nolistener_probe_misses "${m:-?}"

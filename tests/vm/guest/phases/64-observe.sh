@@ -36,8 +36,7 @@ observe() {
 # netlink_has_listeners() fexit that follows it) leaves its event uncounted or not_delivered:
 # allowed only as often as the kernel counted a miss.
 _all_no_listener() {
-	_m=$($JQ -s '[.[] | select(.type=="summary")][-1] | .probe_misses + .ringbuf_drops' \
-		"$W/$1.json")
+	_m=$(probe_misses all "$W/$1.json")
 	report "observe_$1_no_listener" "$(sum no_listener "$W/$1.json")/$N,count=$(sum count \
 		"$W/$1.json"),close_without_event=$(sum close_without_event "$W/$1.json"),misses=${_m:-?}"
 	$JQ -se --argjson n "$N" --argjson m "${_m:-0}" '(.[] | select(.type=="summary")) as $s |
