@@ -24,6 +24,9 @@ work_start own-kernel
 X86=$("$HERE/kernels.sh" fetch trixie 2>"$WORK/fetch.err") || bail "no trixie kernel: $(tail -n 1 "$WORK/fetch.err")"
 ARM=$(EVLAT_KERNEL_FLAVOUR=cloud-arm64 "$HERE/kernels.sh" fetch sid 2>>"$WORK/fetch.err") ||
 	bail "no sid arm64 kernel: $(tail -n 1 "$WORK/fetch.err")"
+# its guests' artifacts beside the matrix's, not over them (the trixie and arm64 releases are the
+# matrix's own): build/vm-own-kernel/<release>/
+export EVLAT_VM_OUT=$ROOT/build/vm-own-kernel
 KVER=$(sed -n 's/^release=//p' "$X86/version")
 
 # run NAME ARGS...: tests/vm/run ARGS, exit code in RC, stdout and stderr in $WORK/NAME.*
